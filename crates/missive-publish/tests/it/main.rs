@@ -1,0 +1,3 @@
+//! Integration tests of missive-publish, in one binary (links faster).
+
+mod renditions;

@@ -1,0 +1,129 @@
+//! Email confirmation through the outbox: opening the link never confirms, only the button's
+//! POST does; expired, reused and unknown links are clear answers; duplicates look the same
+//! to the sender and are told to the address's owner by mail.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use missive_server::ConfirmationMode;
+
+use crate::helpers::*;
+
+fn outbox(server: &TestServer) -> Vec<String> {
+    let dir = server.dir.path().join("outbox");
+    let mut mails: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    mails.sort();
+    mails.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+}
+
+/// The links in a plain-text mail body (lettre may wrap or encode it; ours are short ASCII).
+fn links(mail: &str) -> Vec<String> {
+    let unfolded = mail.replace("=\r\n", "").replace("=\n", "");
+    unfolded
+        .split_whitespace()
+        .filter(|w| w.starts_with("http://"))
+        .map(|w| w.replace("=3D", "="))
+        .collect()
+}
+
+fn path_of(url: &str) -> String {
+    let rest = url.strip_prefix("http://").unwrap();
+    format!("/{}", rest.split_once('/').unwrap().1)
+}
+
+async fn email_server(expires: Duration) -> TestServer {
+    start_with(|c| {
+        c.confirmation.mode = ConfirmationMode::Email;
+        c.confirmation.from = "Coalition <noreply@example.org>".into();
+        c.confirmation.expires_after = expires;
+        c.public_url = Some("http://letter.example.org".into());
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_signature_counts_only_after_the_button_is_pressed() {
+    let server = email_server(Duration::from_secs(3600)).await;
+    let no_email = server.sign_script("en", &fields("Min"), "192.0.2.90").await;
+    assert_eq!(no_email.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_email.json()["problems"][0]["field"], "email");
+
+    let reply = server
+        .sign_no_script("en", &format!("{}&email=min%40example.org", fields("Min")), "192.0.2.90")
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert!(reply.text().contains("Check your mail"));
+    assert!(link_containing(&reply.text(), "/edit/").is_none(), "the edit link travels by mail only");
+    assert_eq!(server.count().await, 0, "pending signatures are not counted");
+
+    let mails = outbox(&server);
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("To: min@example.org"), "{}", mails[0]);
+    let links = links(&mails[0]);
+    let confirm = links.iter().find(|l| l.contains("/confirm/")).expect("a confirmation link");
+    let edit = links.iter().find(|l| l.contains("/edit/")).expect("an edit link");
+    assert!(confirm.starts_with("http://letter.example.org/en/confirm/"), "{confirm}");
+
+    // A mail scanner opening the link changes nothing.
+    let opened = server.get(&path_of(confirm)).await;
+    assert_eq!(opened.status, StatusCode::OK);
+    assert!(opened.text().contains("<button type=\"submit\">Confirm</button>"));
+    assert_eq!(server.get(&path_of(confirm)).await.status, StatusCode::OK);
+    assert_eq!(server.count().await, 0);
+
+    let pressed = server.post_form(&path_of(confirm), "", "192.0.2.90").await;
+    assert_eq!(pressed.status, StatusCode::OK);
+    assert!(pressed.text().contains("confirmed and counted"));
+    assert_eq!(server.count().await, 1);
+    let twice = server.post_form(&path_of(confirm), "", "192.0.2.90").await;
+    assert_eq!(twice.status, StatusCode::OK);
+    assert!(twice.text().contains("already confirmed"));
+    assert_eq!(server.count().await, 1);
+
+    let edit_page = server.get(&path_of(edit)).await;
+    assert_eq!(edit_page.status, StatusCode::OK);
+    assert!(edit_page.text().contains("value=\"Min\""));
+
+    let unknown = server.post_form(&format!("/en/confirm/{}", "0".repeat(64)), "", "192.0.2.90").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let malformed = server.get("/en/confirm/zzz").await;
+    assert_eq!(malformed.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_expired_link_is_gone_and_counts_nothing() {
+    let server = email_server(Duration::from_secs(1)).await;
+    server
+        .sign_script("en", &format!("{}&email=late%40example.org", fields("Late")), "192.0.2.91")
+        .await;
+    let mails = outbox(&server);
+    let confirm = links(&mails[0]).into_iter().find(|l| l.contains("/confirm/")).unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let pressed = server.post_form(&path_of(&confirm), "", "192.0.2.91").await;
+    assert_eq!(pressed.status, StatusCode::GONE);
+    assert!(pressed.text().contains("expired"));
+    assert_eq!(server.count().await, 0);
+}
+
+#[tokio::test]
+async fn a_duplicate_looks_the_same_to_the_sender_and_its_owner_is_told() {
+    let server = email_server(Duration::from_secs(3600)).await;
+    let first = server
+        .sign_script("en", &format!("{}&email=kim%40example.org", fields("Kim")), "192.0.2.92")
+        .await;
+    let second = server
+        .sign_script("en", &format!("{}&email=KIM%2Bagain%40example.org", fields("Not Kim")), "192.0.2.93")
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(second.status, StatusCode::OK);
+    assert_eq!(first.json()["status"], "mail_sent");
+    assert_eq!(first.json(), second.json(), "nobody can test which addresses signed");
+    assert_eq!(server.stored().await.len(), 1);
+    let mails = outbox(&server);
+    assert_eq!(mails.len(), 2);
+    assert!(mails.iter().any(|m| m.contains("already signed")), "{mails:?}");
+}
