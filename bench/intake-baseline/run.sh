@@ -30,6 +30,10 @@ trap 'rm -f "$block"' EXIT
     echo "load average at the start: $load."
     echo
     echo "$table"
+    if awk -v l="${load%% *}" -v c="$(nproc)" 'BEGIN { exit !(l + 0 > c + 0) }'; then
+        echo "- The machine was busy (1-minute load above the core count): every figure here is"
+        echo "  depressed; compare rows of this run with each other, not with a quiet machine's."
+    fi
     echo
 } >"$block"
 
@@ -48,7 +52,9 @@ shows next to the server's intake figures. Every row is written durably: SQLite 
 of them per commit (one connection on SQLite, 16 clients on PostgreSQL); "Store::insert_batch"
 is the storage API the server calls, from 64 concurrent tasks (one writer connection on SQLite,
 a pool of 16 on PostgreSQL), one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` per
-batch. Latencies are per call (one transaction). Anchors from the issue, on this machine: bare
+batch. The server's group-commit writer is one task calling `insert_batch` with whatever has
+queued, so the batch rows are the ones its intake figure builds on. Latencies are per call (one
+transaction). Anchors from the issue, on this machine: bare
 SQLite ~5,600 rows/s with one fsync per row and ~46,000 rows/s in batches of 100; bare
 PostgreSQL ~14,500 rows/s single-row from 16 clients. Produced by `bench/intake-baseline/run.sh`;
 newest run last.

@@ -62,7 +62,9 @@ fn seven_signatures(canonical: &CanonicalText) -> (String, Roster) {
             member: missive_core::MemberId::parse(&id).expect("id"),
             name: name.clone(),
         };
-        let minisig = key.sign(canonical.as_bytes(), &claim.to_string()).expect("sign");
+        let minisig = key
+            .sign(canonical.as_bytes(), &claim.to_string())
+            .expect("sign");
         entries.push(
             BlockEntry::from_minisig(
                 &name,
@@ -82,6 +84,7 @@ fn seven_signatures(canonical: &CanonicalText) -> (String, Roster) {
             sha256: hash.to_hex(),
             short_code: hash.short_code().to_string(),
             coalition: roster.coalition.clone(),
+            length: Some(canonical.as_bytes().len()),
             status: None,
         },
         declared: entries.len(),

@@ -104,6 +104,13 @@ pub fn is_invisible(c: char) -> bool {
     )
 }
 
+/// Bidirectional embeddings, overrides and isolates: invisible, dropped by canonicalization,
+/// yet able to change the order in which a screen shows words. A copy carrying them may not
+/// show its reader what was signed.
+pub fn is_reordering_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Applies the canonical text rules to any text.
 pub fn canonicalize(text: &str) -> String {
     let cleaned = clean_characters(text);
@@ -139,7 +146,8 @@ pub fn canonicalize(text: &str) -> String {
 /// Drops invisible characters and maps line ends and whitespace to LF and space.
 fn clean_characters(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
+    // Invisible characters go first, so one between CR and LF does not split a line end.
+    let mut chars = text.chars().filter(|c| !is_invisible(*c)).peekable();
     while let Some(c) = chars.next() {
         match c {
             '\r' => {
@@ -148,10 +156,7 @@ fn clean_characters(text: &str) -> String {
                 }
                 out.push('\n');
             }
-            '\n' | '\u{2028}' | '\u{2029}' | '\u{000B}' | '\u{000C}' | '\u{0085}' => {
-                out.push('\n')
-            }
-            c if is_invisible(c) => {}
+            '\n' | '\u{2028}' | '\u{2029}' | '\u{000B}' | '\u{000C}' | '\u{0085}' => out.push('\n'),
             c if c.is_whitespace() => out.push(' '),
             c if c.is_control() => {}
             c => out.push(c),
@@ -190,6 +195,11 @@ mod tests {
     }
 
     #[test]
+    fn an_invisible_character_inside_a_line_end_is_dropped_first() {
+        assert_eq!(canonicalize("a\r\u{200B}\nb"), "a\nb\n");
+    }
+
+    #[test]
     fn empty_and_blank_texts_are_empty() {
         assert_eq!(canonicalize(""), "");
         assert_eq!(canonicalize(" \n\u{200B}\n\t"), "");
@@ -203,6 +213,9 @@ mod tests {
             text.sha256().to_hex(),
             hex::encode(Sha256::digest(b"Go home alive.\n"))
         );
-        assert_eq!(TextHash::from_hex(&text.sha256().to_hex()), Some(text.sha256()));
+        assert_eq!(
+            TextHash::from_hex(&text.sha256().to_hex()),
+            Some(text.sha256())
+        );
     }
 }

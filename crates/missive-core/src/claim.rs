@@ -87,7 +87,11 @@ mod tests {
             name: "평화의 손길 연대".to_owned(),
         };
         let text = claim.to_string();
-        assert!(text.starts_with("missive-letter id=letter-to-soldiers version=3 lang=ko-KP sha256=0707"));
+        assert!(
+            text.starts_with(
+                "missive-letter id=letter-to-soldiers version=3 lang=ko-KP sha256=0707"
+            )
+        );
         assert_eq!(LetterClaim::parse(&text), Some(claim));
     }
 

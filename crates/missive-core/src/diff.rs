@@ -54,7 +54,9 @@ pub fn word_diff(authentic: &str, copy: &str) -> WordDiff {
         let mut end = i;
         while end + 2 < ops.len()
             && ops[end + 1].tag() == DiffTag::Equal
-            && old[ops[end + 1].old_range()].iter().all(|t| t.trim().is_empty())
+            && old[ops[end + 1].old_range()]
+                .iter()
+                .all(|t| t.trim().is_empty())
             && ops[end + 2].tag() != DiffTag::Equal
         {
             end += 2;
@@ -78,7 +80,11 @@ pub fn word_diff(authentic: &str, copy: &str) -> WordDiff {
 }
 
 fn tail_words(tokens: &[&str], n: usize) -> String {
-    let words: Vec<&str> = tokens.iter().filter(|t| !t.trim().is_empty()).copied().collect();
+    let words: Vec<&str> = tokens
+        .iter()
+        .filter(|t| !t.trim().is_empty())
+        .copied()
+        .collect();
     words[words.len().saturating_sub(n)..].join(" ")
 }
 
@@ -112,7 +118,13 @@ fn lookalikes(authentic: &str, copy: &str) -> Vec<String> {
     }
     differing
         .into_iter()
-        .map(|(x, y)| format!("'{x}' U+{:04X} → '{y}' U+{:04X}", u32::from(x), u32::from(y)))
+        .map(|(x, y)| {
+            format!(
+                "'{x}' U+{:04X} → '{y}' U+{:04X}",
+                u32::from(x),
+                u32::from(y)
+            )
+        })
         .collect()
 }
 

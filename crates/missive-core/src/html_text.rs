@@ -6,9 +6,38 @@
 //! verdict on its text. docs/FORMAT.md says so.
 
 const BLOCK_TAGS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt",
-    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-    "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tr",
+    "ul",
 ];
 const HIDDEN_TAGS: &[&str] = &["head", "script", "style", "template", "noscript", "title"];
 
@@ -24,27 +53,28 @@ pub fn looks_like_html(text: &str) -> bool {
     start.starts_with("<!doctype html") || start.starts_with("<html")
 }
 
-/// The visible text of an HTML document.
+/// The visible text of an HTML document. Linear in the document's length.
 pub fn html_to_text(html: &str) -> String {
+    // ASCII lower-casing keeps every byte offset, so `lower` can be searched for `html`.
+    let lower = html.to_ascii_lowercase();
     let mut out = String::with_capacity(html.len() / 2);
-    let mut rest = html;
+    let mut at = 0;
     let mut pre_depth = 0usize;
-    while !rest.is_empty() {
-        let Some(lt) = rest.find('<') else {
-            push_text(&mut out, rest, pre_depth > 0);
+    while at < html.len() {
+        let Some(lt) = html[at..].find('<').map(|i| at + i) else {
+            push_text(&mut out, &html[at..], pre_depth > 0);
             break;
         };
-        push_text(&mut out, &rest[..lt], pre_depth > 0);
-        rest = &rest[lt..];
-        if let Some(after) = rest.strip_prefix("<!--") {
-            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
+        push_text(&mut out, &html[at..lt], pre_depth > 0);
+        if html[lt..].starts_with("<!--") {
+            at = html[lt + 4..].find("-->").map_or(html.len(), |end| lt + 4 + end + 3);
             continue;
         }
-        let Some(gt) = rest.find('>') else {
+        let Some(gt) = html[lt..].find('>').map(|i| lt + i) else {
             break;
         };
-        let tag = &rest[1..gt];
-        rest = &rest[gt + 1..];
+        let tag = &html[lt + 1..gt];
+        at = gt + 1;
         let closing = tag.starts_with('/');
         let name: String = tag
             .trim_start_matches('/')
@@ -54,10 +84,11 @@ pub fn html_to_text(html: &str) -> String {
             .to_ascii_lowercase();
         if !closing && HIDDEN_TAGS.contains(&name.as_str()) {
             let close = format!("</{name}");
-            let lower = rest.to_ascii_lowercase();
-            rest = match lower.find(&close) {
-                Some(pos) => rest[pos..].find('>').map_or("", |g| &rest[pos + g + 1..]),
-                None => "",
+            at = match lower[at..].find(&close) {
+                Some(pos) => html[at + pos..]
+                    .find('>')
+                    .map_or(html.len(), |g| at + pos + g + 1),
+                None => html.len(),
             };
             continue;
         }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Why a string is not a usable id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{given}' is not a valid {what} id: use 1 to {max} lowercase letters a-z, digits and '-', starting with a letter or digit")]
+#[error(
+    "'{given}' is not a valid {what} id: use 1 to {max} lowercase letters a-z, digits and '-', starting with a letter or digit"
+)]
 pub struct InvalidId {
     pub what: &'static str,
     pub given: String,
@@ -110,6 +112,9 @@ mod tests {
     fn slugs() {
         assert_eq!(slugify("Bridge of Voices!", 32), "bridge-of-voices");
         assert_eq!(slugify("평화의 손길", 32), "");
-        assert_eq!(slugify("A very long organization name indeed", 12), "a-very-long");
+        assert_eq!(
+            slugify("A very long organization name indeed", 12),
+            "a-very-long"
+        );
     }
 }

@@ -224,10 +224,11 @@ impl SecretKey {
     /// Opens a secret key file (`.key`), with its password if it has one.
     pub fn from_file_text(text: &str, password: Option<&Password>) -> Result<Self, KeyError> {
         let encrypted = Self::file_is_encrypted(text)?;
-        let key_box = minisign::SecretKeyBox::from_string(text).map_err(|err| KeyError::Corrupt {
-            expected: "secret",
-            reason: err.to_string(),
-        })?;
+        let key_box =
+            minisign::SecretKeyBox::from_string(text).map_err(|err| KeyError::Corrupt {
+                expected: "secret",
+                reason: err.to_string(),
+            })?;
         let secret = if encrypted {
             let password = password.ok_or(KeyError::PasswordRequired)?;
             key_box
@@ -287,7 +288,9 @@ fn secret_key_bytes(text: &str) -> Result<Vec<u8>, KeyError> {
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().ok_or_else(|| corrupt("the file is empty"))?;
     let encoded = if first.starts_with("untrusted comment:") {
-        lines.next().ok_or_else(|| corrupt("the file has no key line"))?
+        lines
+            .next()
+            .ok_or_else(|| corrupt("the file has no key line"))?
     } else {
         first
     };
@@ -330,8 +333,15 @@ pub fn verify_detached(
     let trusted = sig_box
         .trusted_comment()
         .map_err(|_| SignatureError::NoTrustedComment)?;
-    minisign::verify(key.minisign(), &sig_box, Cursor::new(data), true, false, false)
-        .map_err(|_| SignatureError::Mismatch)?;
+    minisign::verify(
+        key.minisign(),
+        &sig_box,
+        Cursor::new(data),
+        true,
+        false,
+        false,
+    )
+    .map_err(|_| SignatureError::Mismatch)?;
     Ok(trusted)
 }
 
@@ -360,7 +370,10 @@ mod tests {
         let key = SecretKey::from_file_text(&pair.secret_file, None).expect("open");
         assert_eq!(key.public(), &pair.public);
         let sig = key.sign(b"text\n", "comment").expect("sign");
-        assert_eq!(verify_detached(&pair.public, &sig, b"text\n"), Ok("comment".to_owned()));
+        assert_eq!(
+            verify_detached(&pair.public, &sig, b"text\n"),
+            Ok("comment".to_owned())
+        );
         assert_eq!(
             verify_detached(&pair.public, &sig, b"text!\n"),
             Err(SignatureError::Mismatch)
@@ -376,7 +389,10 @@ mod tests {
     fn encrypted_key_needs_the_right_password() {
         let password = Password::new("correct horse".to_owned());
         let pair = generate("Lantern", Some(&password)).expect("generate");
-        assert_eq!(SecretKey::file_is_encrypted(&pair.secret_file).ok(), Some(true));
+        assert_eq!(
+            SecretKey::file_is_encrypted(&pair.secret_file).ok(),
+            Some(true)
+        );
         assert!(matches!(
             SecretKey::from_file_text(&pair.secret_file, None),
             Err(KeyError::PasswordRequired)
@@ -394,7 +410,12 @@ mod tests {
     #[test]
     fn public_key_file_round_trips_and_fingerprint_is_grouped() {
         let pair = generate("평화의 손길\n연대", None).expect("generate");
-        assert!(pair.public_file.lines().next().is_some_and(|l| !l.contains('\n')));
+        assert!(
+            pair.public_file
+                .lines()
+                .next()
+                .is_some_and(|l| !l.contains('\n'))
+        );
         let parsed = PublicKey::from_file_text(&pair.public_file).expect("parse");
         assert_eq!(parsed, pair.public);
         let fp = parsed.fingerprint().to_string();

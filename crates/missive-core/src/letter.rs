@@ -82,7 +82,9 @@ pub enum LetterError {
     StrayTitle { path: PathBuf, lang: String },
     #[error("the translation for '{lang}' is missing: expected {path}")]
     MissingTranslation { lang: LanguageTag, path: PathBuf },
-    #[error("{path} is not listed in {MANIFEST} languages: add '{lang}' there, or move the file out of the letter folder")]
+    #[error(
+        "{path} is not listed in {MANIFEST} languages: add '{lang}' there, or move the file out of the letter folder"
+    )]
     UnlistedTranslation { path: PathBuf, lang: LanguageTag },
     #[error("{path}: {source}")]
     Markdown {
@@ -200,12 +202,10 @@ impl Letter {
 
         let mut translations = Vec::with_capacity(languages.len());
         for lang in languages {
-            let title = titles
-                .get(&lang)
-                .ok_or_else(|| LetterError::MissingTitle {
-                    path: manifest_path.clone(),
-                    lang: lang.clone(),
-                })?;
+            let title = titles.get(&lang).ok_or_else(|| LetterError::MissingTitle {
+                path: manifest_path.clone(),
+                lang: lang.clone(),
+            })?;
             let title = check_title(&manifest_path, &lang, title)?;
             translations.push(Translation::load(dir, lang, title)?);
         }
@@ -238,7 +238,10 @@ impl Letter {
     }
 }
 
-fn parse_release(path: &Path, value: &toml::value::Datetime) -> Result<jiff::Timestamp, LetterError> {
+fn parse_release(
+    path: &Path,
+    value: &toml::value::Datetime,
+) -> Result<jiff::Timestamp, LetterError> {
     let invalid = |reason: String| LetterError::InvalidRelease {
         path: path.to_owned(),
         reason,
@@ -382,11 +385,19 @@ pub fn scaffold(
          roster = \"{roster}\"\n\
          # The original first.\n\
          languages = [{langs}]\n\n[titles]\n",
-        roster = roster.display().to_string().replace('\\', "/").replace('"', "\\\""),
+        roster = roster
+            .display()
+            .to_string()
+            .replace('\\', "/")
+            .replace('"', "\\\""),
         langs = langs.join(", "),
     );
     for lang in languages {
-        manifest.push_str(&format!("{} = \"{}\"\n", toml_key(lang.as_str()), placeholder_title(lang)));
+        manifest.push_str(&format!(
+            "{} = \"{}\"\n",
+            toml_key(lang.as_str()),
+            placeholder_title(lang)
+        ));
     }
     fs::create_dir_all(dir).map_err(|source| LetterError::Write {
         path: dir.to_owned(),

@@ -24,7 +24,9 @@ pub enum BlockKind {
     /// A heading inside the letter, level 1–6.
     Heading(u8),
     /// A list item; the marker (`•` or `3.`) is part of the text.
-    ListItem { marker: String },
+    ListItem {
+        marker: String,
+    },
     /// Code kept line by line.
     Preformatted,
     /// A thematic break, written `* * *` in the canonical text.
@@ -111,12 +113,10 @@ pub fn link_shows_only_url(text: &str, url: &str) -> bool {
 /// Parses a letter's Markdown into blocks.
 pub fn parse(markdown: &str) -> Result<Vec<Block>, UnsupportedMarkdown> {
     let mut builder = Builder::default();
+    let line_ends: Vec<usize> = markdown.match_indices('\n').map(|(i, _)| i).collect();
     let parser = Parser::new_ext(markdown, Options::empty()).into_offset_iter();
     for (event, range) in parser {
-        let line = markdown[..range.start.min(markdown.len())]
-            .matches('\n')
-            .count()
-            + 1;
+        let line = line_ends.partition_point(|&end| end < range.start) + 1;
         builder.event(event, line)?;
     }
     Ok(builder.blocks)
@@ -168,7 +168,10 @@ impl Builder {
             }
             // `<angle brackets>` in prose parse as inline HTML; they are the writer's words,
             // shown and signed literally.
-            Event::InlineHtml(html) => self.push_inline(Inline::Text(html.into_string()), line),
+            // A tag may run over a line end; a browser shows that as a space.
+            Event::InlineHtml(html) => {
+                self.push_inline(Inline::Text(html.replace(['\r', '\n'], " ")), line)
+            }
             Event::Html(_) => {
                 return Err(unsupported(
                     line,
@@ -180,7 +183,11 @@ impl Builder {
                 return Err(unsupported(line, "math", "write it as plain text"));
             }
             Event::FootnoteReference(_) | Event::TaskListMarker(_) => {
-                return Err(unsupported(line, "this construct", "write it as plain text"));
+                return Err(unsupported(
+                    line,
+                    "this construct",
+                    "write it as plain text",
+                ));
             }
         }
         Ok(())
@@ -208,6 +215,11 @@ impl Builder {
                         marker
                     }
                     _ => "•".to_owned(),
+                };
+                // An item that opens straight into a nested list keeps both markers: `1. •`.
+                let marker = match self.pending_marker.take() {
+                    Some(outer) => format!("{outer} {marker}"),
+                    None => marker,
                 };
                 self.pending_marker = Some(marker);
             }
@@ -239,7 +251,11 @@ impl Builder {
                 ));
             }
             _ => {
-                return Err(unsupported(line, "this construct", "write it as plain text"));
+                return Err(unsupported(
+                    line,
+                    "this construct",
+                    "write it as plain text",
+                ));
             }
         }
         Ok(())
@@ -268,9 +284,16 @@ impl Builder {
 
     fn open_block(&mut self, kind: BlockKind) {
         self.finish_block();
+        // The first block of a list item carries its marker, whatever kind it is.
         let kind = match (kind, self.pending_marker.take()) {
-            (BlockKind::Paragraph, Some(marker)) => BlockKind::ListItem { marker },
-            (kind, _) => kind,
+            (BlockKind::Paragraph | BlockKind::Heading(_), Some(marker)) => {
+                BlockKind::ListItem { marker }
+            }
+            (kind, Some(marker)) => {
+                self.pending_marker = Some(marker);
+                kind
+            }
+            (kind, None) => kind,
         };
         self.current = Some((kind, vec![Vec::new()]));
     }
@@ -363,7 +386,9 @@ fn is_allowed_link(url: &str) -> bool {
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))
         .is_some_and(has_host)
-        || lower.strip_prefix("mailto:").is_some_and(|rest| rest.contains('@'))
+        || lower
+            .strip_prefix("mailto:")
+            .is_some_and(|rest| rest.contains('@'))
 }
 
 #[cfg(test)]
@@ -392,6 +417,13 @@ mod tests {
             plain("## Stay alive\n\n- first\n- second\n\n3. three\n4. four\n"),
             vec!["Stay alive", "• first", "• second", "3. three", "4. four"]
         );
+    }
+
+    #[test]
+    fn markers_survive_nested_lists_and_headings_in_items() {
+        assert_eq!(plain("- # Heading\n"), vec!["• Heading"]);
+        assert_eq!(plain("1. - item\n"), vec!["1. • item"]);
+        assert_eq!(plain("a <span\nclass=\"x\"> tag\n"), vec!["a <span class=\"x\"> tag"]);
     }
 
     #[test]

@@ -55,7 +55,9 @@ pub enum RosterError {
     DuplicateMember { what: &'static str, value: String },
     #[error("the signature of member '{0}' names no member of this roster")]
     UnknownSigner(String),
-    #[error("this key (fingerprint {fingerprint}) belongs to no member of the roster; add it first with `missive roster add`")]
+    #[error(
+        "this key (fingerprint {fingerprint}) belongs to no member of the roster; add it first with `missive roster add`"
+    )]
     NotAMember { fingerprint: String },
     #[error("{0}")]
     Key(#[from] KeyError),
@@ -144,7 +146,9 @@ pub fn check_name(field: &'static str, name: &str) -> Result<String, RosterError
 fn check_contact(contact: &str) -> Result<String, RosterError> {
     let contact = contact.trim();
     let lower = contact.to_ascii_lowercase();
-    let ok = (lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:"))
+    let ok = (lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || lower.starts_with("mailto:"))
         && contact.len() <= 300
         && !contact.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
@@ -332,7 +336,11 @@ impl Roster {
         let text = self.canonical_text();
         let mut check = RosterCheck::default();
         for m in &self.members {
-            let sigs: Vec<_> = self.signatures.iter().filter(|s| s.member == m.id).collect();
+            let sigs: Vec<_> = self
+                .signatures
+                .iter()
+                .filter(|s| s.member == m.id)
+                .collect();
             match sigs.as_slice() {
                 [] => check.unsigned.push(m.id.clone()),
                 [sig] => match verify_detached(&m.public_key, &sig.minisig, text.as_bytes()) {
@@ -371,13 +379,23 @@ mod tests {
         let (sk_b, pk_b) = key();
         let mut roster = Roster::new("Coalition of Seven").expect("new");
         roster
-            .add_member("bridge", "Bridge of Voices", pk_a, "https://bridge.example.org/")
+            .add_member(
+                "bridge",
+                "Bridge of Voices",
+                pk_a,
+                "https://bridge.example.org/",
+            )
             .expect("add");
         assert_eq!(roster.sign(&sk_a).expect("sign").as_str(), "bridge");
         assert_eq!(roster.check().signed.len(), 1);
 
         let dropped = roster
-            .add_member("hands", "평화의 손길 연대", pk_b, "mailto:info@hands.example.org")
+            .add_member(
+                "hands",
+                "평화의 손길 연대",
+                pk_b,
+                "mailto:info@hands.example.org",
+            )
             .expect("add");
         assert_eq!(dropped, 1);
         roster.sign(&sk_a).expect("sign a");
@@ -386,7 +404,10 @@ mod tests {
         assert_eq!(reparsed, roster);
         let check = reparsed.check();
         assert_eq!(check.signed.len(), 2);
-        assert_eq!(check.summary(&reparsed), "roster signed by 2 of 2 members of Coalition of Seven");
+        assert_eq!(
+            check.summary(&reparsed),
+            "roster signed by 2 of 2 members of Coalition of Seven"
+        );
     }
 
     #[test]
@@ -398,7 +419,10 @@ mod tests {
             .add_member("a", "A", pk_a.clone(), "https://a.example.org/")
             .expect("add");
         roster.sign(&sk_a).expect("sign");
-        assert!(matches!(roster.sign(&sk_x), Err(RosterError::NotAMember { .. })));
+        assert!(matches!(
+            roster.sign(&sk_x),
+            Err(RosterError::NotAMember { .. })
+        ));
 
         let mut tampered = roster.clone();
         tampered.members[0].contact = "https://evil.example.net/".to_owned();
@@ -408,9 +432,16 @@ mod tests {
             roster.add_member("b", "A", pk_a.clone(), "https://b.example.org/"),
             Err(RosterError::DuplicateMember { .. })
         ));
-        assert!(roster.add_member("c", "C\nD", pk_a.clone(), "https://c.example.org/").is_err());
+        assert!(
+            roster
+                .add_member("c", "C\nD", pk_a.clone(), "https://c.example.org/")
+                .is_err()
+        );
         assert!(roster.add_member("d", "D", pk_a, "javascript:x").is_err());
-        assert!(matches!(Roster::parse("coalition = 1"), Err(RosterError::Malformed(_))));
+        assert!(matches!(
+            Roster::parse("coalition = 1"),
+            Err(RosterError::Malformed(_))
+        ));
         assert!(matches!(
             Roster::parse("coalition = \"C\"\nextra = 1"),
             Err(RosterError::Malformed(_))

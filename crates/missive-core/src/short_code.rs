@@ -73,7 +73,10 @@ mod tests {
         let mut bytes = [0u8; 32];
         bytes[..5].copy_from_slice(&[0xFF, 0x00, 0xFF, 0x00, 0xFF]);
         // 11111 11100 00000 01111 11110 00000 00111 11111
-        assert_eq!(ShortCode::from_hash(&TextHash(bytes)).to_string(), "ZW0F-Y07Z");
+        assert_eq!(
+            ShortCode::from_hash(&TextHash(bytes)).to_string(),
+            "ZW0F-Y07Z"
+        );
     }
 
     #[test]

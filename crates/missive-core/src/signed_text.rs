@@ -11,6 +11,7 @@
 //! SHA-256: <64 hex digits>
 //! Short code: K7QM-3XPD
 //! Coalition: <name>
+//! Length: <bytes of the canonical text>
 //! Signatures: 7
 //!
 //! Organization: <name>
@@ -25,7 +26,8 @@
 //! -----END MISSIVE SIGNATURES-----
 //! ```
 //!
-//! A draft adds `Status: UNSIGNED DRAFT …` after `Signatures:`. The block is itself canonical
+//! A draft adds `Status: UNSIGNED DRAFT …` after `Signatures:`. Only what the trusted comments
+//! bind is signed; `Coalition`, `Length` and `Status` are not. The block is itself canonical
 //! text, so canonicalizing a signed text changes nothing.
 
 use crate::canonical::{CanonicalText, canonicalize};
@@ -42,6 +44,10 @@ pub struct BlockHeader {
     pub sha256: String,
     pub short_code: String,
     pub coalition: String,
+    /// Byte length of the canonical text: a hint for finding the letter in a long copy (the
+    /// hash decides). Not signed.
+    pub length: Option<usize>,
+    /// `UNSIGNED DRAFT …` on drafts. Not signed: a verifier must not show it as fact.
     pub status: Option<String>,
 }
 
@@ -77,7 +83,11 @@ impl BlockEntry {
         let mut lines = minisig.lines().map(str::trim).filter(|l| !l.is_empty());
         let _untrusted = lines.next()?.strip_prefix("untrusted comment:")?;
         let signature = lines.next()?.to_owned();
-        let trusted_comment = lines.next()?.strip_prefix("trusted comment:")?.trim().to_owned();
+        let trusted_comment = lines
+            .next()?
+            .strip_prefix("trusted comment:")?
+            .trim()
+            .to_owned();
         let global_signature = lines.next()?.to_owned();
         Some(Self {
             organization: organization.to_owned(),
@@ -103,9 +113,13 @@ impl SignatureBlock {
     pub fn render(&self) -> String {
         let h = &self.header;
         let mut out = format!(
-            "{BEGIN}\nLetter: {}\nVersion: {}\nLanguage: {}\nSHA-256: {}\nShort code: {}\nCoalition: {}\nSignatures: {}\n",
-            h.letter, h.version, h.language, h.sha256, h.short_code, h.coalition, self.entries.len()
+            "{BEGIN}\nLetter: {}\nVersion: {}\nLanguage: {}\nSHA-256: {}\nShort code: {}\nCoalition: {}\n",
+            h.letter, h.version, h.language, h.sha256, h.short_code, h.coalition
         );
+        if let Some(length) = h.length {
+            out.push_str(&format!("Length: {length}\n"));
+        }
+        out.push_str(&format!("Signatures: {}\n", self.entries.len()));
         if let Some(status) = &h.status {
             out.push_str(&format!("Status: {status}\n"));
         }
@@ -144,13 +158,21 @@ pub struct SplitCopy {
     /// The lines before the block (page chrome, a forwarded-from line, then the letter).
     pub before: Vec<String>,
     pub block: SignatureBlock,
+    /// Non-empty lines after the block: never part of the signed letter.
+    pub after: Vec<String>,
 }
 
-fn marker(line: &str) -> Option<bool> {
-    let core = line
-        .trim_matches(|c: char| matches!(c, '-' | '—' | '–' | '‒' | '−' | '=' | ' '))
-        .to_ascii_uppercase();
-    match core.as_str() {
+/// Whether a line is the block's BEGIN (`Some(true)`) or END (`Some(false)`) marker: the words
+/// with at least one dash on each side, any case, as messengers may turn `--` into `—`.
+pub(crate) fn marker(line: &str) -> Option<bool> {
+    let is_dash = |c: char| matches!(c, '-' | '—' | '–' | '‒' | '−' | '=');
+    let is_edge = |c: char| is_dash(c) || c == ' ';
+    let core = line.trim_matches(is_edge);
+    let dashed = line.starts_with(is_dash) && line.ends_with(is_dash);
+    if !dashed {
+        return None;
+    }
+    match core.to_ascii_uppercase().as_str() {
         "BEGIN MISSIVE SIGNATURES" => Some(true),
         "END MISSIVE SIGNATURES" => Some(false),
         _ => None,
@@ -161,11 +183,15 @@ fn marker(line: &str) -> Option<bool> {
 pub fn split(copy: &str) -> Result<Option<SplitCopy>, BlockError> {
     let canonical = canonicalize(copy);
     let lines: Vec<&str> = canonical.lines().collect();
-    let begins: Vec<usize> = (0..lines.len()).filter(|&i| marker(lines[i]) == Some(true)).collect();
+    let begins: Vec<usize> = (0..lines.len())
+        .filter(|&i| marker(lines[i]) == Some(true))
+        .collect();
     let begin = match begins.as_slice() {
         [] => {
             if lines.iter().any(|l| marker(l) == Some(false)) {
-                return Err(BlockError::Truncated("its first line is missing".to_owned()));
+                return Err(BlockError::Truncated(
+                    "its first line is missing".to_owned(),
+                ));
             }
             return Ok(None);
         }
@@ -182,6 +208,11 @@ pub fn split(copy: &str) -> Result<Option<SplitCopy>, BlockError> {
     Ok(Some(SplitCopy {
         before: lines[..begin].iter().map(|s| (*s).to_owned()).collect(),
         block,
+        after: lines[end + 1..]
+            .iter()
+            .filter(|l| !l.is_empty())
+            .map(|s| (*s).to_owned())
+            .collect(),
     }))
 }
 
@@ -212,12 +243,13 @@ fn parse_block(lines: &[&str]) -> Result<SignatureBlock, BlockError> {
         sha256: String::new(),
         short_code: String::new(),
         coalition: String::new(),
+        length: None,
         status: None,
     };
     let mut declared = None;
     for line in header_lines {
-        let (label, value) =
-            field(line).ok_or_else(|| BlockError::Malformed(format!("unexpected line '{line}'")))?;
+        let (label, value) = field(line)
+            .ok_or_else(|| BlockError::Malformed(format!("unexpected line '{line}'")))?;
         let slot = match label.as_str() {
             "letter" => &mut header.letter,
             "version" => &mut header.version,
@@ -229,16 +261,28 @@ fn parse_block(lines: &[&str]) -> Result<SignatureBlock, BlockError> {
                 header.status = Some(value.to_owned());
                 continue;
             }
+            "length" => {
+                header.length = Some(value.parse::<usize>().map_err(|_| {
+                    BlockError::Malformed(format!("'Length: {value}' is not a number"))
+                })?);
+                continue;
+            }
             "signatures" => {
                 declared = Some(value.parse::<usize>().map_err(|_| {
                     BlockError::Malformed(format!("'Signatures: {value}' is not a number"))
                 })?);
                 continue;
             }
-            other => return Err(BlockError::Malformed(format!("unknown header field '{other}'"))),
+            other => {
+                return Err(BlockError::Malformed(format!(
+                    "unknown header field '{other}'"
+                )));
+            }
         };
         if !slot.is_empty() {
-            return Err(BlockError::Malformed(format!("header field '{label}' appears twice")));
+            return Err(BlockError::Malformed(format!(
+                "header field '{label}' appears twice"
+            )));
         }
         *slot = value.to_owned();
     }
@@ -247,9 +291,12 @@ fn parse_block(lines: &[&str]) -> Result<SignatureBlock, BlockError> {
         ("Version", &header.version),
         ("Language", &header.language),
         ("SHA-256", &header.sha256),
+        ("Short code", &header.short_code),
     ] {
         if value.is_empty() {
-            return Err(BlockError::Malformed(format!("the header has no '{name}:' line")));
+            return Err(BlockError::Malformed(format!(
+                "the header has no '{name}:' line"
+            )));
         }
     }
     let declared = declared
@@ -302,7 +349,9 @@ fn parse_entry(n: usize, lines: &[&str]) -> Result<BlockEntry, BlockError> {
             BlockError::Malformed(format!("signature {n}: unknown field '{label}'"))
         })?;
         if values[index].replace(value.to_owned()).is_some() {
-            return Err(BlockError::Malformed(format!("signature {n}: '{label}' appears twice")));
+            return Err(BlockError::Malformed(format!(
+                "signature {n}: '{label}' appears twice"
+            )));
         }
     }
     let mut take = |i: usize| {

@@ -20,13 +20,19 @@ use crate::roster::{Member, Roster, RosterError};
 pub enum SignatureState {
     Missing,
     /// Verifies over the current text and binds the current id, version and language.
-    Valid { minisig: String },
+    Valid {
+        minisig: String,
+    },
     /// Made for an earlier version; the member must sign again.
-    OlderVersion { version: u32 },
+    OlderVersion {
+        version: u32,
+    },
     /// Made for this version but a different text: the text changed without a version bump.
     TextChanged,
     /// Anything else: wrong key, damaged file, another letter or language.
-    Invalid { reason: String },
+    Invalid {
+        reason: String,
+    },
 }
 
 /// Every roster member's signature state for one language.
@@ -141,7 +147,11 @@ fn classify(
     minisig: String,
 ) -> SignatureState {
     let expected = expected_claim(letter, translation, member);
-    match verify_detached(&member.public_key, &minisig, translation.canonical.as_bytes()) {
+    match verify_detached(
+        &member.public_key,
+        &minisig,
+        translation.canonical.as_bytes(),
+    ) {
         Ok(comment) if LetterClaim::parse(&comment).as_ref() == Some(&expected) => {
             SignatureState::Valid { minisig }
         }
@@ -226,7 +236,11 @@ pub fn sign_letter(
         }
         let claim = expected_claim(letter, translation, &member);
         let minisig = key.sign(translation.canonical.as_bytes(), &claim.to_string())?;
-        planned.push((translation.lang.clone(), letter.signature_path(&translation.lang, &member.id), minisig));
+        planned.push((
+            translation.lang.clone(),
+            letter.signature_path(&translation.lang, &member.id),
+            minisig,
+        ));
     }
     for (lang, path, minisig) in planned {
         write_atomically(&path, minisig.as_bytes())?;
@@ -286,6 +300,7 @@ pub fn signature_block(
             sha256: hash.to_hex(),
             short_code: hash.short_code().to_string(),
             coalition: roster.coalition.clone(),
+            length: Some(translation.canonical.as_bytes().len()),
             status,
         },
         declared: entries.len(),

@@ -3,13 +3,16 @@
 //! A copy is any text — a signed text file, a page's text, a paste out of a messenger. It is
 //! canonicalized, its signature block found, and the letter located as the lines just before
 //! the block whose hash the block names (so page chrome or a "forwarded from" line in front
-//! does not matter). Each signature must verify over those exact bytes and bind the same
+//! does not matter — but it is reported, as is anything after the block: neither is part of
+//! what was signed). Each signature must verify over those exact bytes and bind the same
 //! letter, version, language and hash; each key must be one the user trusts.
 //!
 //! Verdicts: AUTHENTIC, ALTERED (with a word diff when an authentic reference is known),
 //! NOT SIGNED, UNKNOWN (signed, but by no key the user trusts).
 
-use crate::canonical::{CanonicalText, TextHash};
+use sha2::{Digest, Sha256};
+
+use crate::canonical::{CanonicalText, TextHash, canonicalize, is_reordering_control};
 use crate::claim::LetterClaim;
 use crate::diff::{WordDiff, similarity, word_diff};
 use crate::keys::{PublicKey, verify_detached};
@@ -18,6 +21,10 @@ use crate::signed_text::{self, BlockEntry, SplitCopy};
 
 /// Below this word similarity a text is not "a changed copy of" a reference.
 const RESEMBLANCE: f32 = 0.5;
+
+/// Without a usable `Length:` hint, at most this many bytes are hashed looking for the letter:
+/// a bound on the work a hostile copy can cause.
+const SEARCH_BUDGET: usize = 64 << 20;
 
 /// Which keys the user trusts. Empty: the keys carried inside the copy are used, which proves
 /// nothing until their fingerprints are compared with a trusted source.
@@ -43,9 +50,28 @@ impl Trust {
 pub struct Reference {
     pub identity: Identity,
     pub canonical: CanonicalText,
+    /// How the reference itself verified: its signers, out of how many, and on what trust.
     pub signers: Vec<SignerReport>,
+    pub of: usize,
+    pub keys_from_copy: bool,
+    pub claims_draft: bool,
     /// Where it came from, for messages: a path.
     pub origin: String,
+}
+
+impl Reference {
+    /// A reference from an authentic verdict.
+    pub fn from_authentic(verdict: Authentic, origin: String) -> Self {
+        Self {
+            identity: verdict.identity,
+            canonical: verdict.canonical,
+            signers: verdict.signers,
+            of: verdict.of,
+            keys_from_copy: verdict.keys_from_copy,
+            claims_draft: verdict.claims_draft,
+            origin,
+        }
+    }
 }
 
 /// Which letter a copy is (or claims to be).
@@ -56,6 +82,7 @@ pub struct Identity {
     pub language: String,
     pub sha256: String,
     pub short_code: String,
+    /// As the copy names it; not signed.
     pub coalition: String,
 }
 
@@ -72,6 +99,7 @@ impl Identity {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignerReport {
     pub member: String,
+    /// The roster's name for the member when a roster is trusted, else the copy's.
     pub organization: String,
     pub fingerprint: String,
     pub key_id: String,
@@ -110,16 +138,26 @@ pub struct Authentic {
     pub of: usize,
     /// True when no trusted keys were given: the keys came from the copy itself.
     pub keys_from_copy: bool,
-    /// The block's `Status:` line, present on unsigned drafts.
-    pub draft: Option<String>,
+    /// The copy's block carries a `Status:` line (drafts do). Its words are not signed.
+    pub claims_draft: bool,
     /// The canonical text that verified.
     pub canonical: CanonicalText,
     /// Set when the copy had no signatures and matched a trusted reference word for word.
     pub matched_reference: Option<String>,
     /// Lines of the copy before the signed letter (page chrome, a forwarded-from line — or
     /// words a forger put in front). They are not part of what was verified.
-    pub outside_letter: Vec<String>,
+    pub before_letter: Vec<String>,
+    /// Lines after the signatures (or after the letter, for an unsigned match): not part of
+    /// what was verified either.
+    pub after_letter: Vec<String>,
     pub notes: Vec<String>,
+}
+
+impl Authentic {
+    /// Fewer members signed than the trusted roster has.
+    pub fn is_partly_signed(&self) -> bool {
+        self.signed < self.of
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -146,6 +184,22 @@ pub struct Unknown {
 
 /// Verifies one copy.
 pub fn verify_copy(copy: &str, trust: &Trust, references: &[Reference]) -> Verdict {
+    let reordering = copy.chars().filter(|c| is_reordering_control(*c)).count();
+    if reordering > 0 {
+        // Canonicalization drops them, so the signatures would still match: but the reader
+        // may be shown the words in another order than the one signed.
+        let text = text_before_any_marker(copy);
+        return altered_against_references(
+            None,
+            vec![format!(
+                "the copy holds {reordering} invisible bidirectional control character(s) \
+                 (U+202A–U+202E, U+2066–U+2069) that can change the order in which words are \
+                 shown: what a reader sees may not be what was signed"
+            )],
+            &text,
+            references,
+        );
+    }
     match signed_text::split(copy) {
         Err(err) => {
             let text = text_before_any_marker(copy);
@@ -157,10 +211,9 @@ pub fn verify_copy(copy: &str, trust: &Trust, references: &[Reference]) -> Verdi
 }
 
 fn text_before_any_marker(copy: &str) -> String {
-    let canonical = crate::canonical::canonicalize(copy);
-    canonical
+    canonicalize(copy)
         .lines()
-        .take_while(|l| !l.to_ascii_uppercase().contains("MISSIVE SIGNATURES"))
+        .take_while(|l| signed_text::marker(l).is_none())
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -169,22 +222,30 @@ fn unsigned(copy: &str, references: &[Reference]) -> Verdict {
     let text = CanonicalText::new(copy);
     let lines: Vec<&str> = text.as_str().lines().collect();
     for reference in references {
-        if contains_lines(&lines, reference.canonical.as_str()) {
+        if let Some(at) = find_lines(&lines, reference.canonical.as_str()) {
+            let length = reference.canonical.as_str().lines().count();
+            let mut notes = vec![
+                "this copy carries no signatures; its letter is word for word the signed text \
+                 of the reference"
+                    .to_owned(),
+            ];
+            if reference.keys_from_copy {
+                notes.push(
+                    "the reference was checked only with the keys it carries itself".to_owned(),
+                );
+            }
             return Verdict::Authentic(Authentic {
                 identity: reference.identity.clone(),
                 signed: reference.signers.len(),
-                of: reference.signers.len(),
+                of: reference.of,
                 signers: reference.signers.clone(),
-                keys_from_copy: false,
-                draft: None,
+                keys_from_copy: reference.keys_from_copy,
+                claims_draft: reference.claims_draft,
                 canonical: reference.canonical.clone(),
                 matched_reference: Some(reference.origin.clone()),
-                outside_letter: Vec::new(),
-                notes: vec![
-                    "this copy carries no signatures; its words are exactly those of the \
-                     signed reference"
-                        .to_owned(),
-                ],
+                before_letter: non_empty(&lines[..at]),
+                after_letter: non_empty(&lines[at + length..]),
+                notes,
             });
         }
     }
@@ -212,10 +273,21 @@ fn unsigned(copy: &str, references: &[Reference]) -> Verdict {
     })
 }
 
-/// Whether `needle`'s lines appear, in order and contiguous, among `haystack`.
-fn contains_lines(haystack: &[&str], needle: &str) -> bool {
+fn non_empty(lines: &[&str]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| !l.is_empty())
+        .map(|l| (*l).to_owned())
+        .collect()
+}
+
+/// Where `needle`'s lines appear, in order and contiguous, among `haystack`.
+fn find_lines(haystack: &[&str], needle: &str) -> Option<usize> {
     let needle: Vec<&str> = needle.lines().collect();
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle.as_slice())
+    if needle.is_empty() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle.as_slice())
 }
 
 fn identity_of(split: &SplitCopy) -> Identity {
@@ -241,13 +313,17 @@ fn signed(split: &SplitCopy, trust: &Trust, references: &[Reference]) -> Verdict
             references,
         );
     };
-    let Some((start, letter)) = locate_letter(&split.before, &claimed_hash) else {
+    let Some((start, letter)) =
+        locate_letter(&split.before, &claimed_hash, split.block.header.length)
+    else {
         let text = split.before.join("\n");
         return altered_against_references(
             Some(identity),
-            vec!["the text does not match its signatures: it was changed after the \
+            vec![
+                "the text does not match its signatures: it was changed after the \
                   organizations signed it"
-                .to_owned()],
+                    .to_owned(),
+            ],
             &text,
             references,
         );
@@ -272,10 +348,10 @@ fn signed(split: &SplitCopy, trust: &Trust, references: &[Reference]) -> Verdict
     let mut trusted = Vec::new();
     let mut strangers = Vec::new();
     for (entry, (key, signer)) in verified {
-        match judge_key(trust, entry, &key, &signer) {
-            KeyJudgement::Trusted => trusted.push(signer),
+        match judge_key(trust, entry, &key, signer) {
+            KeyJudgement::Trusted(signer) => trusted.push(signer),
             KeyJudgement::Impersonation(problem) => problems.push(problem),
-            KeyJudgement::Stranger => strangers.push(signer),
+            KeyJudgement::Stranger(signer) => strangers.push(signer),
         }
     }
     if !problems.is_empty() {
@@ -327,25 +403,53 @@ fn signed(split: &SplitCopy, trust: &Trust, references: &[Reference]) -> Verdict
         of,
         signers: trusted,
         keys_from_copy,
-        draft: split.block.header.status.clone(),
+        claims_draft: split.block.header.status.is_some(),
         canonical: letter,
         matched_reference: None,
-        outside_letter: split.before[..start]
-            .iter()
-            .filter(|l| !l.is_empty())
-            .cloned()
-            .collect(),
+        before_letter: non_empty(
+            &split.before[..start]
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        ),
+        after_letter: split.after.clone(),
         notes,
     })
 }
 
 /// The letter is the run of lines ending just before the block whose hash the block names;
-/// returns where it starts and its text.
-fn locate_letter(before: &[String], hash: &TextHash) -> Option<(usize, CanonicalText)> {
-    (0..before.len())
-        .filter(|&i| !before[i].is_empty())
-        .map(|i| (i, CanonicalText::new(&before[i..].join("\n"))))
-        .find(|(_, candidate)| &candidate.sha256() == hash)
+/// returns the line it starts at and its text. The lines are already canonical, so each
+/// candidate is a byte suffix of their join and needs hashing only. The block's `Length:`
+/// hint is tried first; without it the search stops after `SEARCH_BUDGET` bytes.
+fn locate_letter(
+    before: &[String],
+    hash: &TextHash,
+    length: Option<usize>,
+) -> Option<(usize, CanonicalText)> {
+    let end = before.iter().rposition(|l| !l.is_empty())? + 1;
+    let lines = &before[..end];
+    let mut text = lines.join("\n");
+    text.push('\n');
+    let mut starts = Vec::with_capacity(lines.len());
+    let mut offset = 0;
+    for line in lines {
+        starts.push(offset);
+        offset += line.len() + 1;
+    }
+    let matches = |i: usize| {
+        !lines[i].is_empty() && Sha256::digest(&text.as_bytes()[starts[i]..]).as_slice() == hash.0
+    };
+    let hinted = length
+        .and_then(|len| text.len().checked_sub(len))
+        .and_then(|at| starts.binary_search(&at).ok());
+    let found = hinted.filter(|&i| matches(i)).or_else(|| {
+        let mut spent = 0usize;
+        (0..lines.len()).find(|&i| {
+            spent += text.len() - starts[i];
+            spent <= SEARCH_BUDGET && matches(i)
+        })
+    })?;
+    Some((found, CanonicalText::new(&text[starts[found]..])))
 }
 
 fn check_entry(
@@ -387,39 +491,63 @@ fn check_entry(
 }
 
 enum KeyJudgement {
-    Trusted,
-    /// The copy claims a trusted organization signed, with a key that is not theirs.
+    Trusted(SignerReport),
+    /// The copy claims a trusted organization signed, with a key or name that is not theirs.
     Impersonation(String),
     /// A key the user does not trust, not claiming to be anyone the user trusts.
-    Stranger,
+    Stranger(SignerReport),
 }
 
-fn judge_key(trust: &Trust, entry: &BlockEntry, key: &PublicKey, signer: &SignerReport) -> KeyJudgement {
+fn judge_key(
+    trust: &Trust,
+    entry: &BlockEntry,
+    key: &PublicKey,
+    signer: SignerReport,
+) -> KeyJudgement {
     if let Some(roster) = &trust.roster {
-        let by_id = roster.members.iter().find(|m| m.id.as_str() == entry.member);
+        let by_id = roster
+            .members
+            .iter()
+            .find(|m| m.id.as_str() == entry.member);
         let by_name = roster.members.iter().find(|m| m.name == entry.organization);
-        return match by_id.or(by_name) {
-            Some(member) if &member.public_key == key && member.id.as_str() == entry.member => {
-                KeyJudgement::Trusted
+        let by_key = roster.member_by_key(key);
+        return match (by_id, by_name, by_key) {
+            // Id, name and key must all be the same member's.
+            (Some(member), Some(named), Some(keyed))
+                if member.id == named.id && member.id == keyed.id =>
+            {
+                KeyJudgement::Trusted(SignerReport {
+                    organization: member.name.clone(),
+                    ..signer
+                })
             }
-            Some(member) => KeyJudgement::Impersonation(format!(
-                "the copy carries a key for '{}' that is not the one in your roster \
-                 (copy: {}, roster: {}): someone else signed in its name",
-                member.name,
-                signer.fingerprint,
-                member.public_key.fingerprint()
-            )),
-            None => KeyJudgement::Stranger,
+            (None, None, None) => KeyJudgement::Stranger(signer),
+            (by_id, by_name, by_key) => {
+                let claimed = by_id
+                    .or(by_name)
+                    .map_or(entry.organization.as_str(), |m| m.name.as_str());
+                KeyJudgement::Impersonation(match by_key {
+                    Some(owner) => format!(
+                        "the copy presents the key of '{}' as the signature of '{claimed}'",
+                        owner.name
+                    ),
+                    None => format!(
+                        "the copy carries a key for '{claimed}' that is not the one in your \
+                         roster (copy: {}): someone else signed in its name",
+                        signer.fingerprint
+                    ),
+                })
+            }
         };
     }
     if !trust.keys.is_empty() {
         return if trust.keys.contains(key) {
-            KeyJudgement::Trusted
+            KeyJudgement::Trusted(signer)
         } else {
-            KeyJudgement::Stranger
+            KeyJudgement::Stranger(signer)
         };
     }
-    KeyJudgement::Trusted
+    KeyJudgement::Trusted(signer)
 }
 
 /// The reference a text most resembles, with the part of the text aligned to it.
@@ -470,7 +598,7 @@ fn altered_against_references(
     text: &str,
     references: &[Reference],
 ) -> Verdict {
-    let text = crate::canonical::canonicalize(text);
+    let text = canonicalize(text);
     let found = best_reference(&text, references, claimed.as_ref());
     let (resembles, reference_origin, diff) = match found {
         Some((reference, candidate)) => (

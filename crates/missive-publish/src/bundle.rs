@@ -62,10 +62,8 @@ pub enum PublishError {
         "the bundle for '{lang}' did not verify after it was built ({verdict}); nothing was written"
     )]
     SelfCheck { lang: String, verdict: String },
-    #[error(
-        "{dir} exists and is not a Missive bundle; refusing to replace it (choose another --out)"
-    )]
-    NotABundle { dir: PathBuf },
+    #[error("{dir} exists and is not {what}; refusing to replace it (choose another folder)")]
+    NotOurs { dir: PathBuf, what: &'static str },
     #[error("could not write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -225,6 +223,7 @@ pub fn build(
             }),
             extra_files: file_links(lang, extra),
         })?;
+        check_page(translation, &html)?;
         files.insert(format!("{lang}/index.html"), html.into_bytes());
     }
 
@@ -287,6 +286,22 @@ fn self_check(
         Err(PublishError::SelfCheck {
             lang: translation.lang.to_string(),
             verdict: verdict.label().to_owned(),
+        })
+    }
+}
+
+/// A page whose text does not read back as the signed text would fail every reader who
+/// copies it: refuse to publish it.
+fn check_page(translation: &Translation, html: &str) -> Result<(), PublishError> {
+    let text = missive_core::canonicalize(&missive_core::html_text::html_to_text(html));
+    let lines: Vec<&str> = text.lines().collect();
+    let letter: Vec<&str> = translation.canonical.as_str().lines().collect();
+    if lines.windows(letter.len()).any(|w| w == letter.as_slice()) {
+        Ok(())
+    } else {
+        Err(PublishError::SelfCheck {
+            lang: translation.lang.to_string(),
+            verdict: "its page's text is not the signed text".to_owned(),
         })
     }
 }
@@ -404,28 +419,51 @@ impl Bundle {
     /// Writes the bundle to `out`, replacing an earlier bundle there in one atomic step:
     /// readers and servers see either the old bundle or the new one, never a mix.
     pub fn write_to(&self, out: &Path) -> Result<(), PublishError> {
-        write_tree(&self.files, out, |dir| dir.join(MANIFEST).is_file())
+        write_tree(&self.files, out, BUNDLE, is_bundle)
+    }
+
+    /// Checks that `write_to(out)` may replace what is at `out`, before anything is written.
+    pub fn check_target(out: &Path) -> Result<(), PublishError> {
+        check_target(out, BUNDLE, is_bundle)
     }
 }
 
-/// Writes `files` to `out` atomically. `out` may be absent, empty, or a folder `is_ours`
-/// recognizes; anything else is refused.
-pub fn write_tree(
-    files: &BTreeMap<String, Vec<u8>>,
+const BUNDLE: &str = "a Missive bundle";
+
+fn is_bundle(dir: &Path) -> bool {
+    dir.join(MANIFEST).is_file()
+}
+
+/// Whether `write_tree` would accept `out`: absent, empty, or a folder `is_ours` recognizes.
+pub fn check_target(
     out: &Path,
+    what: &'static str,
     is_ours: impl Fn(&Path) -> bool,
 ) -> Result<(), PublishError> {
-    let exists = out.exists();
-    if exists {
+    if out.exists() {
         let empty = fs::read_dir(out)
             .map(|mut e| e.next().is_none())
             .unwrap_or(false);
         if !out.is_dir() || !(empty || is_ours(out)) {
-            return Err(PublishError::NotABundle {
+            return Err(PublishError::NotOurs {
                 dir: out.to_owned(),
+                what,
             });
         }
     }
+    Ok(())
+}
+
+/// Writes `files` to `out` atomically and durably. `out` may be absent, empty, or a folder
+/// `is_ours` recognizes (`what` names it in the error); anything else is refused.
+pub fn write_tree(
+    files: &BTreeMap<String, Vec<u8>>,
+    out: &Path,
+    what: &'static str,
+    is_ours: impl Fn(&Path) -> bool,
+) -> Result<(), PublishError> {
+    check_target(out, what, is_ours)?;
+    let exists = out.exists();
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -449,6 +487,8 @@ pub fn write_tree(
             }
             fs::write(&target, bytes).map_err(write_err(&target))?;
         }
+        // Everything on disk before the swap, so a crash never exposes empty files.
+        flush(&staging).map_err(write_err(&staging))?;
         if exists {
             swap(&staging, out).map_err(write_err(out))?;
             // `staging` now holds the previous bundle.
@@ -462,6 +502,28 @@ pub fn write_tree(
         let _ = fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// Flushes the files written under `dir` to disk: one `syncfs` on Linux, else each file.
+fn flush(dir: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let handle = fs::File::open(dir)?;
+        rustix::fs::syncfs(&handle)?;
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        for entry in fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                flush(&path)?;
+            } else {
+                fs::File::open(&path)?.sync_all()?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Exchanges two directories in one step where the system can (Linux), else renames twice.

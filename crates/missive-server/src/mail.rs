@@ -109,9 +109,9 @@ impl Mailer {
             .to(to)
             .subject(subject)
             .header(ContentType::TEXT_PLAIN)
-            // 8bit keeps the links whole and readable in the .eml; every line is far below
-            // the 998-byte limit.
-            .body(Body::new_with_encoding(body, ContentTransferEncoding::EightBit).unwrap_or_else(Body::new))
+            // Quoted-printable keeps the (ASCII) links readable in the raw message, where
+            // base64 would hide them from a person opening the .eml in a text editor.
+            .body(Body::new_with_encoding(body, ContentTransferEncoding::QuotedPrintable).unwrap_or_else(Body::new))
             .map_err(|err| MailError::Build(err.to_string()))?;
         match self {
             Mailer::Outbox { dir, .. } => write_eml(dir, &message.formatted()).await,

@@ -147,7 +147,7 @@ fn root(state: &AppState, site: &crate::site::Site, method: &Method, headers: &H
     let languages: Vec<&str> = site.bundle.languages().collect();
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     if let Some(lang) = negotiate::language(accept, &languages) {
-        let mut response = Redirect::to(&format!("/{lang}/")).into_response();
+        let mut response = Redirect::temporary(&format!("/{lang}/")).into_response();
         let h = response.headers_mut();
         h.insert(header::VARY, HeaderValue::from_static("accept-language"));
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));

@@ -9,7 +9,12 @@ use crate::cmd;
 /// Publish an open letter that reaches readers behind censorship, that anyone can verify as
 /// genuine, and that the public can co-sign.
 #[derive(Debug, Parser)]
-#[command(name = "missive", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "missive",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// More log output on stderr (-v info, -vv debug). `MISSIVE_LOG` overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]

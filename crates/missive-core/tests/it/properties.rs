@@ -93,7 +93,9 @@ fn sign_all(canonical: &CanonicalText, lang: &str) -> String {
                 member: member.id.clone(),
                 name: member.name.clone(),
             };
-            let minisig = key.sign(canonical.as_bytes(), &claim.to_string()).expect("sign");
+            let minisig = key
+                .sign(canonical.as_bytes(), &claim.to_string())
+                .expect("sign");
             BlockEntry::from_minisig(
                 &member.name,
                 member.id.as_str(),
@@ -112,6 +114,7 @@ fn sign_all(canonical: &CanonicalText, lang: &str) -> String {
             sha256: hash.to_hex(),
             short_code: hash.short_code().to_string(),
             coalition: c.roster.coalition.clone(),
+            length: None,
             status: None,
         },
         declared: entries.len(),

@@ -139,7 +139,7 @@ impl Fonts {
     /// Characters of `text` neither family can draw (whitespace and controls ignored).
     pub(crate) fn missing_chars(&self, text: &str) -> BTreeSet<char> {
         text.chars()
-            .filter(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(*c))
+            .filter(|c| !c.is_whitespace() && !c.is_control() && !missive_core::canonical::is_invisible(*c))
             .filter(|c| !self.covers(Family::Text, *c) && !self.covers(Family::Hangul, *c))
             .collect()
     }
@@ -333,10 +333,6 @@ fn is_hangul(c: char) -> bool {
 }
 
 /// Zero-width and format characters canonical text should not contain anyway.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{AD}')
-}
-
 /// The text split at its allowed line breaks; each piece keeps its trailing spaces.
 fn segments(text: &str, keep_all: bool) -> impl Iterator<Item = &str> {
     let mut cuts: Vec<usize> = unicode_linebreak::linebreaks(text)

@@ -57,19 +57,19 @@ fn join(pieces: &[Piece]) -> (String, String) {
 pub(crate) fn render(input: &RenditionInput) -> Post {
     let w = words(&input.lang);
     let title: String = input.title.chars().take(300).collect();
-    let mut head = vec![
-        wrapped("b", &title),
-        wrapped(
-            "i",
-            &format!(
-                "{} · {} · {} {}",
-                input.coalition, input.language_name, w.version, input.version
-            ),
+    // The title comes right before the body, so a pasted post holds the signed text's
+    // lines in order and `missive verify --against` can match it word for word.
+    let mut head = vec![wrapped(
+        "i",
+        &format!(
+            "{} · {} · {} {}",
+            input.coalition, input.language_name, w.version, input.version
         ),
-    ];
+    )];
     if input.draft {
         head.push(wrapped("b", w.draft));
     }
+    head.push(wrapped("b", &title));
     let body: Vec<Piece> = input.paragraphs.iter().map(|p| text(p)).collect();
 
     let mut foot = Vec::new();

@@ -64,7 +64,7 @@ async fn a_signature_counts_only_after_the_button_is_pressed() {
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("To: min@example.org"), "{}", mails[0]);
     let links = links(&mails[0]);
-    let confirm = links.iter().find(|l| l.contains("/confirm/")).expect("a confirmation link");
+    let confirm = links.iter().find(|l| l.contains("/confirm/")).unwrap_or_else(|| panic!("a confirmation link in {}", mails[0]));
     let edit = links.iter().find(|l| l.contains("/edit/")).expect("an edit link");
     assert!(confirm.starts_with("http://letter.example.org/en/confirm/"), "{confirm}");
 

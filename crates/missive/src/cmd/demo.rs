@@ -60,7 +60,11 @@ pub fn run(args: DemoArgs) -> Result<u8> {
         layout.bundle.display(),
         layout.roster.display()
     );
-    println!("  missive verify {} --roster {}", layout.bundle.display(), layout.roster.display());
+    println!(
+        "  missive verify {} --roster {}",
+        layout.bundle.display(),
+        layout.roster.display()
+    );
     println!(
         "  minisign -Vm {b}/ko/letter.canonical.txt -x {b}/ko/letter.canonical.txt.bridge-of-voices.minisig -p {k}/bridge-of-voices.pub",
         b = layout.bundle.display(),
@@ -79,7 +83,9 @@ fn serve(layout: &DemoLayout, addr: &str) -> Result<u8> {
 
 fn prepare_folder(dir: &Path) -> Result<()> {
     if dir.exists() {
-        let empty = std::fs::read_dir(dir).map(|mut e| e.next().is_none()).unwrap_or(false);
+        let empty = std::fs::read_dir(dir)
+            .map(|mut e| e.next().is_none())
+            .unwrap_or(false);
         if !empty && !dir.join(MARKER).is_file() {
             bail!(
                 "{} exists and was not made by `missive demo`; choose another folder with --dir",
@@ -87,8 +93,9 @@ fn prepare_folder(dir: &Path) -> Result<()> {
             );
         }
         if !empty {
-            std::fs::remove_dir_all(dir)
-                .with_context(|| format!("could not clear the earlier demo in {}", dir.display()))?;
+            std::fs::remove_dir_all(dir).with_context(|| {
+                format!("could not clear the earlier demo in {}", dir.display())
+            })?;
         }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
@@ -118,9 +125,22 @@ pub fn build(dir: &Path) -> Result<DemoLayout> {
     let mut keys: Vec<SecretKey> = Vec::new();
     for member in &coalition.member {
         let pair = missive_core::keys::generate(&member.name, None)?;
-        util::write_new(&layout.keys.join(format!("{}.key", member.id)), pair.secret_file.as_bytes(), true)?;
-        util::write_new(&layout.keys.join(format!("{}.pub", member.id)), pair.public_file.as_bytes(), false)?;
-        roster.add_member(&member.id, &member.name, pair.public.clone(), &member.contact)?;
+        util::write_new(
+            &layout.keys.join(format!("{}.key", member.id)),
+            pair.secret_file.as_bytes(),
+            true,
+        )?;
+        util::write_new(
+            &layout.keys.join(format!("{}.pub", member.id)),
+            pair.public_file.as_bytes(),
+            false,
+        )?;
+        roster.add_member(
+            &member.id,
+            &member.name,
+            pair.public.clone(),
+            &member.contact,
+        )?;
         keys.push(SecretKey::from_file_text(&pair.secret_file, None)?);
     }
     println!(
@@ -136,13 +156,25 @@ pub fn build(dir: &Path) -> Result<DemoLayout> {
     }
     std::fs::create_dir_all(layout.roster.parent().unwrap_or(dir))?;
     util::write_new(&layout.roster, roster.to_toml().as_bytes(), false)?;
-    println!("Roster: {} ({})", layout.roster.display(), roster.check().summary(&roster));
+    println!(
+        "Roster: {} ({})",
+        layout.roster.display(),
+        roster.check().summary(&roster)
+    );
 
     // The letter, in four languages.
     std::fs::create_dir_all(&layout.letter)?;
-    util::write_new(&layout.letter.join("letter.toml"), LETTER_TOML.as_bytes(), false)?;
+    util::write_new(
+        &layout.letter.join("letter.toml"),
+        LETTER_TOML.as_bytes(),
+        false,
+    )?;
     for (lang, text) in TEXTS {
-        util::write_new(&layout.letter.join(format!("{lang}.md")), text.as_bytes(), false)?;
+        util::write_new(
+            &layout.letter.join(format!("{lang}.md")),
+            text.as_bytes(),
+            false,
+        )?;
     }
     let letter = Letter::load(&layout.letter)?;
     println!(
@@ -186,6 +218,6 @@ pub fn build(dir: &Path) -> Result<DemoLayout> {
     for warning in &bundle.warnings {
         println!("  note: {warning}");
     }
-    crate::cmd::publish::write_offline(&bundle, &layout.offline)?;
+    crate::cmd::publish::Offline::of(&bundle).write_to(&layout.offline)?;
     Ok(layout)
 }

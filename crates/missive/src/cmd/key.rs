@@ -22,7 +22,9 @@ fn new(args: KeyNewArgs) -> Result<u8> {
         None => {
             let slug = slugify(&org, MemberId::MAX_LEN);
             if slug.is_empty() {
-                bail!("cannot make a file name from '{org}'; give a short latin id with --id, e.g. --id hands");
+                bail!(
+                    "cannot make a file name from '{org}'; give a short latin id with --id, e.g. --id hands"
+                );
             }
             slug
         }
@@ -31,7 +33,10 @@ fn new(args: KeyNewArgs) -> Result<u8> {
     let public_path = args.out.join(format!("{stem}.pub"));
     for path in [&secret_path, &public_path] {
         if path.exists() {
-            bail!("{} already exists; refusing to overwrite a key", path.display());
+            bail!(
+                "{} already exists; refusing to overwrite a key",
+                path.display()
+            );
         }
     }
     let password = if args.unencrypted {
@@ -53,7 +58,10 @@ fn new(args: KeyNewArgs) -> Result<u8> {
         return Err(err);
     }
     println!("Made a key pair for {org}:");
-    println!("  secret key:  {} (keep it offline; never share it)", secret_path.display());
+    println!(
+        "  secret key:  {} (keep it offline; never share it)",
+        secret_path.display()
+    );
     println!("  public key:  {}", public_path.display());
     println!("  key id:      {}", pair.public.key_id());
     println!("  fingerprint: {}", pair.public.fingerprint());
@@ -68,8 +76,10 @@ fn show(args: KeyShowArgs) -> Result<u8> {
         Err(public_err) => match SecretKey::file_is_encrypted(&text) {
             Ok(_) => util::load_secret_key(&args.key)?.public().clone(),
             Err(_) => {
-                return Err(anyhow::Error::new(public_err)
-                    .context(format!("{} is neither a public nor a secret key", args.key.display())));
+                return Err(anyhow::Error::new(public_err).context(format!(
+                    "{} is neither a public nor a secret key",
+                    args.key.display()
+                )));
             }
         },
     };

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use missive_core::Letter;
 use missive_core::signing::letter_signatures;
-use missive_publish::bundle::{Bundle, PublishOptions, write_tree};
+use missive_publish::bundle::{Bundle, PublishOptions, check_target, write_tree};
 use missive_publish::renditions::{OfflineItem, RenditionKind, RenditionOptions, offline_folder};
 
 use crate::cli::PublishArgs;
@@ -35,9 +35,15 @@ pub fn run(args: PublishArgs) -> Result<u8> {
         }),
     };
     let bundle = build(&letter, &roster, &options)?;
+    // Check both targets before writing either, so a refusal leaves nothing half-done.
+    let offline = args.offline.as_ref().map(|dir| (dir, Offline::of(&bundle)));
+    if let Some((dir, offline)) = &offline {
+        offline.check_target(dir)?;
+    }
+    Bundle::check_target(&args.out)?;
     bundle.write_to(&args.out)?;
-    if let Some(offline) = &args.offline {
-        write_offline(&bundle, offline)?;
+    if let Some((dir, offline)) = &offline {
+        offline.write_to(dir)?;
     }
     report(&letter, &bundle, &args, started);
     Ok(crate::exit::OK)
@@ -50,42 +56,73 @@ pub fn build(
     options: &PublishOptions,
 ) -> Result<Bundle> {
     let signatures = letter_signatures(letter, roster)?;
-    Ok(missive_publish::build(letter, roster, &signatures, options)?)
+    Ok(missive_publish::build(
+        letter,
+        roster,
+        &signatures,
+        options,
+    )?)
 }
 
-/// Writes the offline folder for USB sticks: neutral names, byte-identical for one letter.
-pub fn write_offline(bundle: &Bundle, dir: &Path) -> Result<()> {
-    let items: Vec<OfflineItem<'_>> = bundle
-        .inputs
-        .iter()
-        .filter_map(|input| {
-            let get = |name: &str| bundle.files.get(&format!("{}/{name}", input.lang)).map(Vec::as_slice);
-            Some(OfflineItem {
-                input,
-                page_html: get("index.html")?,
-                card_png: get("card.png"),
-                leaflet_pdf: get("leaflet.pdf"),
+/// The offline folder for USB sticks and SD cards: neutral names, byte-identical for one letter.
+pub struct Offline {
+    files: BTreeMap<String, Vec<u8>>,
+    /// The top-level names it writes: a folder holding only these may be replaced.
+    names: BTreeSet<String>,
+}
+
+const OFFLINE: &str = "an offline folder made by missive";
+
+impl Offline {
+    pub fn of(bundle: &Bundle) -> Self {
+        let items: Vec<OfflineItem<'_>> = bundle
+            .inputs
+            .iter()
+            .filter_map(|input| {
+                let get = |name: &str| {
+                    bundle
+                        .files
+                        .get(&format!("{}/{name}", input.lang))
+                        .map(Vec::as_slice)
+                };
+                Some(OfflineItem {
+                    input,
+                    page_html: get("index.html")?,
+                    card_png: get("card.png"),
+                    leaflet_pdf: get("leaflet.pdf"),
+                })
             })
-        })
-        .collect();
-    let files: BTreeMap<String, Vec<u8>> = offline_folder(&items)
-        .into_iter()
-        .map(|f| (f.path, f.bytes))
-        .collect();
-    let names: BTreeSet<String> = files
-        .keys()
-        .map(|p| p.split('/').next().unwrap_or(p).to_owned())
-        .collect();
-    write_tree(&files, dir, |existing| {
+            .collect();
+        let files: BTreeMap<String, Vec<u8>> = offline_folder(&items)
+            .into_iter()
+            .map(|f| (f.path, f.bytes))
+            .collect();
+        let names = files
+            .keys()
+            .map(|p| p.split('/').next().unwrap_or(p).to_owned())
+            .collect();
+        Self { files, names }
+    }
+
+    fn is_ours(&self, existing: &Path) -> bool {
         std::fs::read_dir(existing).is_ok_and(|entries| {
             entries
                 .flatten()
-                .all(|e| names.contains(&e.file_name().to_string_lossy().into_owned()))
+                .all(|e| self.names.contains(&e.file_name().to_string_lossy().into_owned()))
         })
-    })
-    .with_context(|| format!("writing the offline folder {}", dir.display()))?;
-    println!("Offline folder: {} ({} files)", dir.display(), files.len());
-    Ok(())
+    }
+
+    pub fn check_target(&self, dir: &Path) -> Result<()> {
+        check_target(dir, OFFLINE, |d| self.is_ours(d))
+            .with_context(|| format!("in --offline {}", dir.display()))
+    }
+
+    pub fn write_to(&self, dir: &Path) -> Result<()> {
+        write_tree(&self.files, dir, OFFLINE, |d| self.is_ours(d))
+            .with_context(|| format!("writing the offline folder {}", dir.display()))?;
+        println!("Offline folder: {} ({} files)", dir.display(), self.files.len());
+        Ok(())
+    }
 }
 
 fn report(letter: &Letter, bundle: &Bundle, args: &PublishArgs, started: Instant) {

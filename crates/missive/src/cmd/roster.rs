@@ -23,8 +23,15 @@ fn new(args: RosterNewArgs) -> Result<u8> {
             .with_context(|| format!("could not create {}", parent.display()))?;
     }
     util::write_new(&args.out, roster.to_toml().as_bytes(), false)?;
-    println!("Created the roster of {} in {}.", roster.coalition, args.out.display());
-    println!("Add members with `missive roster add {} --org NAME --key ORG.pub --contact URL`.", args.out.display());
+    println!(
+        "Created the roster of {} in {}.",
+        roster.coalition,
+        args.out.display()
+    );
+    println!(
+        "Add members with `missive roster add {} --org NAME --key ORG.pub --contact URL`.",
+        args.out.display()
+    );
     Ok(crate::exit::OK)
 }
 
@@ -43,7 +50,10 @@ fn add(args: RosterAddArgs) -> Result<u8> {
             MemberId::parse(&from_name)
                 .or_else(|_| MemberId::parse(&from_file))
                 .with_context(|| {
-                    format!("cannot make a member id from '{}'; give one with --id", args.org)
+                    format!(
+                        "cannot make a member id from '{}'; give one with --id",
+                        args.org
+                    )
                 })?
         }
     };

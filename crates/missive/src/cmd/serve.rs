@@ -21,7 +21,12 @@ pub struct ServeArgs {
     pub addr: Option<SocketAddr>,
     /// The signature database: sqlite:PATH (created on first run) or postgres://… (run
     /// `missive migrate` first). Default sqlite:missive.db.
-    #[arg(long, env = "MISSIVE_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "MISSIVE_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database: Option<String>,
     /// A config file with a [serve] table. Default: missive.toml in the current folder, if any.
     #[arg(long, value_name = "FILE")]
@@ -41,7 +46,12 @@ pub struct ServeArgs {
     pub outbox: Option<PathBuf>,
     /// Send confirmation mail through SMTP instead of the outbox:
     /// smtps://USER:PASSWORD@HOST:465 or smtp://USER:PASSWORD@HOST:587?tls=required
-    #[arg(long, env = "MISSIVE_SMTP_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "MISSIVE_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub smtp_url: Option<String>,
     /// Sender of confirmation mail, e.g. "Coalition <noreply@example.org>".
     #[arg(long, env = "MISSIVE_MAIL_FROM", value_name = "ADDRESS")]
@@ -63,7 +73,10 @@ impl std::fmt::Debug for ServeArgs {
         f.debug_struct("ServeArgs")
             .field("bundle", &self.bundle)
             .field("addr", &self.addr)
-            .field("database", &self.database.as_deref().map(missive_store::redact_url))
+            .field(
+                "database",
+                &self.database.as_deref().map(missive_store::redact_url),
+            )
             .field("config", &self.config)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "[redacted]"))
             .finish_non_exhaustive()
@@ -80,19 +93,28 @@ pub fn run(args: ServeArgs) -> Result<u8> {
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .with_context(|| format!("cannot listen on {}; is another server using it?", config.listen))?;
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}; is another server using it?",
+                    config.listen
+                )
+            })?;
         let addr = listener.local_addr().context("reading the bound address")?;
         let bundle = config.bundle.display().to_string();
         let database = missive_store::redact_url(&config.database);
         if args.load_test {
-            eprintln!("warning: --load-test: proof-of-work, form tokens and per-source limits are OFF");
+            eprintln!(
+                "warning: --load-test: proof-of-work, form tokens and per-source limits are OFF"
+            );
         }
         let mut config = config;
         config.listen = addr;
         let state = missive_server::AppState::start(config)
             .await
             .with_context(|| format!("starting the server for {bundle}"))?;
-        println!("missive: serving {bundle} on http://{addr}/ (signatures in {database}); Ctrl-C stops");
+        println!(
+            "missive: serving {bundle} on http://{addr}/ (signatures in {database}); Ctrl-C stops"
+        );
         missive_server::serve_state(listener, state, shutdown_signal())
             .await
             .context("the server stopped with an error")?;
@@ -113,7 +135,9 @@ pub fn config(args: &ServeArgs) -> Result<ServerConfig> {
     if let Some(bundle) = &args.bundle {
         config.bundle = bundle.clone();
     } else if args.config.is_none() && !Path::new("missive.toml").is_file() {
-        bail!("which bundle should be served? Give --bundle DIR (a folder made by `missive publish`)");
+        bail!(
+            "which bundle should be served? Give --bundle DIR (a folder made by `missive publish`)"
+        );
     }
     if let Some(addr) = args.addr {
         config.listen = addr;
@@ -148,7 +172,9 @@ pub fn config(args: &ServeArgs) -> Result<ServerConfig> {
             ..AbuseConfig::load_test()
         };
     }
-    config.validate().map_err(|reason| anyhow::anyhow!("the server configuration is not usable: {reason}"))?;
+    config
+        .validate()
+        .map_err(|reason| anyhow::anyhow!("the server configuration is not usable: {reason}"))?;
     Ok(config)
 }
 
@@ -169,8 +195,10 @@ fn config_file(path: Option<&Path>) -> Result<Option<ServerConfig>> {
         }
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let file: ConfigFile = toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let file: ConfigFile =
+        toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
     Ok(file.serve)
 }
 

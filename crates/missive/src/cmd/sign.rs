@@ -21,12 +21,17 @@ pub fn run(args: SignArgs) -> Result<u8> {
     let name = roster
         .member(&member)
         .map_or(member.to_string(), |m| m.name.clone());
-    println!("{name} — letter '{}', version {}:", letter.id, letter.version);
+    println!(
+        "{name} — letter '{}', version {}:",
+        letter.id, letter.version
+    );
     for outcome in outcomes {
         match outcome {
             SignOutcome::Signed { lang, path } => {
                 let t = letter.translation(&lang);
-                let code = t.map(|t| t.canonical.sha256().short_code().to_string()).unwrap_or_default();
+                let code = t
+                    .map(|t| t.canonical.sha256().short_code().to_string())
+                    .unwrap_or_default();
                 println!("  {lang}: signed ({code}) → {}", path.display());
             }
             SignOutcome::AlreadySigned { lang } => println!("  {lang}: already signed, unchanged"),

@@ -65,7 +65,10 @@ pub fn write_new(path: &Path, contents: &[u8], secret: bool) -> Result<()> {
     let _ = secret;
     let mut file = options.open(path).map_err(|err| {
         if err.kind() == std::io::ErrorKind::AlreadyExists {
-            anyhow::anyhow!("{} already exists; refusing to overwrite it", path.display())
+            anyhow::anyhow!(
+                "{} already exists; refusing to overwrite it",
+                path.display()
+            )
         } else {
             anyhow::Error::new(err).context(format!("could not create {}", path.display()))
         }

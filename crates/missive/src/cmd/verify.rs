@@ -6,24 +6,32 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use missive_core::bundle::BundleManifest;
+use missive_core::bundle::{BundleManifest, BundleReport, verify_bundle};
 use missive_core::html_text::{html_to_text, looks_like_html};
-use missive_core::keys::verify_detached;
-use missive_core::verify::{Identity, Reference, Trust, Verdict, verify_copy};
-use missive_publish::renditions::{decode_qr_image, parse_reference_payload, ReferencePayload};
-use sha2::{Digest, Sha256};
+use missive_core::verify::{Authentic, Identity, Reference, Trust, Verdict, verify_copy};
+use missive_core::Roster;
+use missive_publish::renditions::{ReferencePayload, decode_qr_image, parse_reference_payload};
 
 use crate::cli::VerifyArgs;
 use crate::cmd::util;
 use crate::exit;
 
+/// Letters are a few kilobytes; a copy far larger than any letter is refused rather than
+/// searched (photos of QR codes may be larger).
+const MAX_TEXT: u64 = 2 << 20;
+const MAX_IMAGE: u64 = 32 << 20;
+
 pub fn run(args: VerifyArgs) -> Result<u8> {
     let mut trust = Trust::default();
     if let Some(path) = &args.roster {
-        trust.roster = Some(util::load_roster(path).context("in --roster")?);
+        let roster = util::load_roster(path).context("in --roster")?;
+        check_roster(&roster, path)?;
+        trust.roster = Some(roster);
     }
     for path in &args.keys {
-        trust.keys.push(util::load_public_key(path).context("in --key")?);
+        trust
+            .keys
+            .push(util::load_public_key(path).context("in --key")?);
     }
     let references = args
         .against
@@ -33,23 +41,64 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
         .concat();
 
     let authentic = if args.input.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .context("could not read standard input")?;
+        let bytes = read_limited(std::io::stdin().lock(), "standard input")?;
         verify_bytes("standard input", &bytes, false, &trust, &references)?
     } else if args.input.is_dir() {
-        verify_bundle(&args.input, &trust, &references)?
+        let report = verify_bundle(&args.input, &trust, &references)?;
+        print_bundle(&args.input, &report);
+        report.is_authentic()
     } else {
-        let bytes = std::fs::read(&args.input)
+        let file = std::fs::File::open(&args.input)
             .with_context(|| format!("could not read {}", args.input.display()))?;
+        let label = args.input.display().to_string();
+        let bytes = read_limited(file, &label)?;
         let is_html = args
             .input
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
-        verify_bytes(&args.input.display().to_string(), &bytes, is_html, &trust, &references)?
+        verify_bytes(&label, &bytes, is_html, &trust, &references)?
     };
-    Ok(if authentic { exit::OK } else { exit::NOT_AUTHENTIC })
+    Ok(if authentic {
+        exit::OK
+    } else {
+        exit::NOT_AUTHENTIC
+    })
+}
+
+fn read_limited(reader: impl Read, label: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_IMAGE + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("could not read {label}"))?;
+    let limit = if is_image(&bytes) { MAX_IMAGE } else { MAX_TEXT };
+    if bytes.len() as u64 > limit {
+        bail!(
+            "{label} is larger than {} MB: not a letter, a page or a QR photo",
+            limit >> 20
+        );
+    }
+    Ok(bytes)
+}
+
+/// A trusted roster must itself be intact: members signed exactly this list.
+fn check_roster(roster: &Roster, path: &Path) -> Result<()> {
+    let check = roster.check();
+    if !check.invalid.is_empty() {
+        let who: Vec<String> = check
+            .invalid
+            .iter()
+            .map(|(id, why)| format!("{id} ({why})"))
+            .collect();
+        bail!(
+            "the roster {} was changed after its members signed it: {}. Get the roster again \
+             from a source you trust",
+            path.display(),
+            who.join(", ")
+        );
+    }
+    println!("Trusted roster: {}", check.summary(roster));
+    Ok(())
 }
 
 fn is_image(bytes: &[u8]) -> bool {
@@ -68,7 +117,9 @@ fn verify_bytes(
         return verify_qr_image(label, bytes, trust, references);
     }
     let text = std::str::from_utf8(bytes).with_context(|| {
-        format!("{label} is not UTF-8 text, a PNG or a JPEG; give a signed text, a page or a QR image")
+        format!(
+            "{label} is not UTF-8 text, a PNG or a JPEG; give a signed text, a page or a QR image"
+        )
     })?;
     let text = if is_html || looks_like_html(text) {
         html_to_text(text)
@@ -80,14 +131,22 @@ fn verify_bytes(
     Ok(verdict.is_authentic())
 }
 
-fn verify_qr_image(label: &str, bytes: &[u8], trust: &Trust, references: &[Reference]) -> Result<bool> {
-    let payloads = decode_qr_image(bytes).with_context(|| format!("reading a QR code in {label}"))?;
+fn verify_qr_image(
+    label: &str,
+    bytes: &[u8],
+    trust: &Trust,
+    references: &[Reference],
+) -> Result<bool> {
+    let payloads =
+        decode_qr_image(bytes).with_context(|| format!("reading a QR code in {label}"))?;
     let mut all = true;
     let mut checked = 0;
     for (n, payload) in payloads.iter().enumerate() {
         let label = format!("{label} (QR code {})", n + 1);
         let trimmed = payload.trim();
-        if !trimmed.contains('\n') && (trimmed.starts_with("https://") || trimmed.starts_with("http://")) {
+        if !trimmed.contains('\n')
+            && (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+        {
             // The leaflet's address QR: a pointer to the page, nothing to verify.
             println!("note: {label} is a web address, not a copy of the letter: {trimmed}");
             continue;
@@ -111,48 +170,74 @@ fn verify_qr_image(label: &str, bytes: &[u8], trust: &Trust, references: &[Refer
 
 /// A reference QR names a text by hash; it is authentic when a trusted reference has that
 /// exact text, signed by the keys it names.
-fn check_reference_payload(label: &str, payload: &ReferencePayload, references: &[Reference]) -> bool {
+fn check_reference_payload(
+    label: &str,
+    payload: &ReferencePayload,
+    references: &[Reference],
+) -> bool {
     let described = format!(
         "letter '{}', version {}, language {}, short code {}",
         payload.letter_id, payload.version, payload.lang, payload.short_code
     );
     let compact = |fp: &str| fp.replace(' ', "");
-    match references.iter().find(|r| r.identity.sha256 == payload.sha256_hex) {
+    match references
+        .iter()
+        .find(|r| r.identity.sha256 == payload.sha256_hex)
+    {
         Some(reference) => {
-            let signer_fps: Vec<String> =
-                reference.signers.iter().map(|s| compact(&s.fingerprint)).collect();
-            let unknown: Vec<&String> = payload
+            let signer_fps: Vec<String> = reference
+                .signers
+                .iter()
+                .map(|s| compact(&s.fingerprint))
+                .collect();
+            let unknown: Vec<&str> = payload
                 .key_fingerprints
                 .iter()
                 .filter(|fp| !signer_fps.contains(fp))
+                .map(String::as_str)
                 .collect();
             if unknown.is_empty() && reference.identity.short_code == payload.short_code {
                 println!("AUTHENTIC  {label}");
                 println!("  This QR code names {described},");
                 println!("  exactly the signed text in {}.", reference.origin);
-                println!("  Keys named: {} of the reference's {} signers.", payload.key_fingerprints.len(), reference.signers.len());
+                println!(
+                    "  Keys named: {} of the reference's {} signers.",
+                    payload.key_fingerprints.len(),
+                    reference.signers.len()
+                );
+                if reference.keys_from_copy {
+                    warn_keys_from_copy();
+                }
                 true
             } else {
                 println!("ALTERED  {label}");
                 println!("  This QR code names {described},");
-                println!("  but names keys that did not sign it: {}", unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "));
+                println!(
+                    "  but names keys that did not sign it: {}",
+                    unknown.join(", ")
+                );
                 false
             }
         }
         None => {
-            let same_letter = references
-                .iter()
-                .find(|r| r.identity.letter == payload.letter_id && r.identity.language == payload.lang);
+            let same_letter = references.iter().find(|r| {
+                r.identity.letter == payload.letter_id && r.identity.language == payload.lang
+            });
             if let Some(reference) = same_letter {
                 println!("ALTERED  {label}");
-                println!("  This QR code names {described}, SHA-256 {},", payload.sha256_hex);
+                println!(
+                    "  This QR code names {described}, SHA-256 {},",
+                    payload.sha256_hex
+                );
                 println!(
                     "  but the authentic text in {} has SHA-256 {} (short code {}).",
                     reference.origin, reference.identity.sha256, reference.identity.short_code
                 );
             } else {
                 println!("UNKNOWN  {label}");
-                println!("  This QR code is a reference, not the letter itself: it names {described}.");
+                println!(
+                    "  This QR code is a reference, not the letter itself: it names {described}."
+                );
                 println!("  Compare its short code with the one on the copy you hold, or check it");
                 println!("  against an authentic bundle: missive verify IMAGE --against BUNDLE");
             }
@@ -161,7 +246,8 @@ fn check_reference_payload(label: &str, payload: &ReferencePayload, references: 
     }
 }
 
-/// Authentic texts from a trusted bundle or signed text, for `--against`.
+/// Authentic texts from a trusted bundle or signed text, for `--against`. Without trusted
+/// keys a reference is checked with its own (a bundle's roster, a text's keys), and says so.
 fn load_references(path: &Path, trust: &Trust) -> Result<Vec<Reference>> {
     let mut sources = Vec::new();
     if path.is_dir() {
@@ -172,26 +258,23 @@ fn load_references(path: &Path, trust: &Trust) -> Result<Vec<Reference>> {
     } else {
         sources.push(path.to_owned());
     }
-    let own_trust;
-    let trust = if trust.is_from_copy() && path.is_dir() {
-        own_trust = Trust {
+    let own_keys = trust.is_from_copy();
+    let trust = if own_keys && path.is_dir() {
+        Trust {
             roster: Some(util::load_roster(path)?),
             keys: Vec::new(),
-        };
-        &own_trust
+        }
     } else {
-        trust
+        trust.clone()
     };
     let mut references = Vec::new();
     for source in sources {
         let text = util::read_file(&source)?;
-        match verify_copy(&text, trust, &[]) {
-            Verdict::Authentic(a) => references.push(Reference {
-                identity: a.identity,
-                canonical: a.canonical,
-                signers: a.signers,
-                origin: source.display().to_string(),
-            }),
+        match verify_copy(&text, &trust, &[]) {
+            Verdict::Authentic(mut a) => {
+                a.keys_from_copy |= own_keys;
+                references.push(Reference::from_authentic(a, source.display().to_string()));
+            }
             other => bail!(
                 "--against {}: {} is not authentic ({}), so it cannot serve as the reference",
                 path.display(),
@@ -203,144 +286,72 @@ fn load_references(path: &Path, trust: &Trust) -> Result<Vec<Reference>> {
     Ok(references)
 }
 
-/// Verifies every file of a published bundle: its checksums, each language's signed text,
-/// page and detached signatures.
-fn verify_bundle(dir: &Path, trust: &Trust, references: &[Reference]) -> Result<bool> {
-    let manifest = BundleManifest::read(dir)?;
-    let bundle_roster = util::load_roster(dir).context("the bundle's roster")?;
-    let keys_from_copy = trust.is_from_copy();
-    let trust = if keys_from_copy {
-        Trust {
-            roster: Some(bundle_roster.clone()),
-            keys: Vec::new(),
-        }
-    } else {
-        trust.clone()
-    };
+fn print_bundle(dir: &Path, report: &BundleReport) {
+    let m = &report.manifest;
     println!(
         "Bundle {}: letter '{}', version {}, {} language(s), {}",
         dir.display(),
-        manifest.letter,
-        manifest.version,
-        manifest.translations.len(),
-        manifest.coalition
+        m.letter,
+        m.version,
+        m.translations.len(),
+        m.coalition
     );
-    if keys_from_copy {
+    if report.keys_from_copy {
         warn_keys_from_copy();
-        print_fingerprints(&bundle_roster);
-    }
-    let mut all = check_sums(dir)?;
-    for t in &manifest.translations {
-        let lang_dir = dir.join(&t.lang);
-        for file in ["letter.txt", "index.html"] {
-            let path = lang_dir.join(file);
-            let bytes = std::fs::read(&path).with_context(|| format!("could not read {}", path.display()))?;
-            let text = String::from_utf8_lossy(&bytes);
-            let text = if file.ends_with(".html") { html_to_text(&text) } else { text.into_owned() };
-            let verdict = verify_copy(&text, &trust, references);
-            let matches_manifest = match &verdict {
-                Verdict::Authentic(a) => a.identity.sha256 == t.sha256,
-                _ => false,
-            };
-            print_verdict_brief(&path.display().to_string(), &verdict);
-            if !matches_manifest && verdict.is_authentic() {
-                println!("  but bundle.toml names another text for {} (SHA-256 {})", t.lang, t.sha256);
-            }
-            all &= matches_manifest;
-        }
-        all &= check_detached(&lang_dir, &trust)?;
-    }
-    println!(
-        "{}",
-        if all {
-            "AUTHENTIC: every file of the bundle checks out."
-        } else {
-            "NOT AUTHENTIC: see the lines above."
-        }
-    );
-    Ok(all)
-}
-
-/// Each `letter.canonical.txt.<member>.minisig` verifies with the trusted member's key.
-fn check_detached(lang_dir: &Path, trust: &Trust) -> Result<bool> {
-    let canonical_path = lang_dir.join("letter.canonical.txt");
-    let canonical = std::fs::read(&canonical_path)
-        .with_context(|| format!("could not read {}", canonical_path.display()))?;
-    let Some(roster) = &trust.roster else {
-        return Ok(true);
-    };
-    let mut ok = true;
-    let mut count = 0;
-    for member in &roster.members {
-        let path = lang_dir.join(format!("letter.canonical.txt.{}.minisig", member.id));
-        let Ok(minisig) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        count += 1;
-        if let Err(err) = verify_detached(&member.public_key, &minisig, &canonical) {
-            println!("ALTERED  {}: {err}", path.display());
-            ok = false;
+        if let Ok(roster) = util::load_roster(dir) {
+            print_fingerprints(&roster);
         }
     }
-    if ok {
-        println!("ok  {}: {count} detached signature(s) verify", canonical_path.display());
-    }
-    Ok(ok)
-}
-
-/// `SHA256SUMS` lists every other file, and every listed file has that hash.
-fn check_sums(dir: &Path) -> Result<bool> {
-    let sums_path = dir.join("SHA256SUMS");
-    let sums = util::read_file(&sums_path)?;
-    let mut ok = true;
-    let mut listed = std::collections::BTreeSet::new();
-    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
-        let Some((hash, name)) = line.split_once("  ") else {
-            println!("ALTERED  {}: unreadable line '{line}'", sums_path.display());
-            ok = false;
-            continue;
-        };
-        listed.insert(name.to_owned());
-        let path = dir.join(name);
-        match std::fs::read(&path) {
-            Ok(bytes) if hex::encode(Sha256::digest(&bytes)) == hash => {}
-            Ok(_) => {
-                println!("ALTERED  {}: its SHA-256 is not the one in SHA256SUMS", path.display());
-                ok = false;
-            }
-            Err(_) => {
-                println!("MISSING  {}", path.display());
-                ok = false;
+    for t in &report.translations {
+        for (file, verdict) in &t.copies {
+            print_verdict_brief(&format!("{}/{file}", dir.display()), verdict);
+        }
+        let detached_ok = t.detached.iter().filter(|(_, r)| r.is_ok()).count();
+        for (file, result) in &t.detached {
+            if let Err(why) = result {
+                println!("ALTERED  {}/{file}: {why}", dir.display());
             }
         }
-    }
-    for entry in walk(dir)? {
-        if entry != "SHA256SUMS" && !listed.contains(&entry) {
-            println!("EXTRA    {}: not listed in SHA256SUMS", dir.join(&entry).display());
-            ok = false;
+        if !t.detached.is_empty() {
+            println!(
+                "ok  {}/{}/letter.canonical.txt: {detached_ok} of {} detached signature(s) verify",
+                dir.display(),
+                t.lang,
+                t.detached.len()
+            );
+        }
+        for problem in &t.problems {
+            println!("PROBLEM  {problem}");
         }
     }
-    if ok {
-        println!("ok  SHA256SUMS: {} files match", listed.len());
-    }
-    Ok(ok)
-}
-
-fn walk(dir: &Path) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut stack = vec![(dir.to_owned(), String::new())];
-    while let Some((path, prefix)) = stack.pop() {
-        for entry in std::fs::read_dir(&path).with_context(|| format!("could not list {}", path.display()))? {
-            let entry = entry?;
-            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
-            if entry.file_type()?.is_dir() {
-                stack.push((entry.path(), format!("{name}/")));
-            } else {
-                out.push(name);
-            }
+    let sums = &report.checksums;
+    for (label, files) in [
+        ("ALTERED ", &sums.altered),
+        ("MISSING ", &sums.missing),
+        ("EXTRA   ", &sums.extra),
+        ("UNREADABLE SHA256SUMS LINE", &sums.unreadable),
+    ] {
+        for file in files {
+            println!("{label} {file}");
         }
     }
-    Ok(out)
+    if sums.is_clean() {
+        println!("ok  SHA256SUMS: {} files match", sums.matched);
+    }
+    for lang in &report.unlisted {
+        println!("EXTRA    {lang}/: a language folder bundle.toml does not list");
+    }
+    if report.is_authentic() {
+        println!(
+            "AUTHENTIC: the signed text, page and detached signatures of every language verify."
+        );
+        println!(
+            "  Other files (cards, leaflets, posts) match SHA256SUMS, which is not signed: it \
+             catches damage, not forgery. Check a leaflet or card by its QR code or short code."
+        );
+    } else {
+        println!("NOT AUTHENTIC: see the lines above.");
+    }
 }
 
 fn warn_keys_from_copy() {
@@ -350,7 +361,7 @@ fn warn_keys_from_copy() {
     println!("  source (the organizations' own websites, or a roster you got from them).");
 }
 
-fn print_fingerprints(roster: &missive_core::Roster) {
+fn print_fingerprints(roster: &Roster) {
     for m in &roster.members {
         println!("    {:<36} {}", m.name, m.public_key.fingerprint());
     }
@@ -378,40 +389,61 @@ fn print_verdict_brief(label: &str, verdict: &Verdict) {
     }
 }
 
+/// Text of the copy that is not part of the verified letter, shown so no one mistakes it.
+fn print_outside(what: &str, lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    let preview: String = lines.join(" ").chars().take(160).collect();
+    println!(
+        "  Note: the copy has {} line(s) {what}. They are NOT part of what the organizations",
+        lines.len()
+    );
+    println!("  signed: “{preview}”");
+}
+
+fn print_authentic(a: &Authentic, trust: &Trust) {
+    println!("  {}", describe(&a.identity));
+    if let Some(origin) = &a.matched_reference {
+        println!("  Matches the signed text in {origin} word for word.");
+    }
+    let coalition = trust
+        .roster
+        .as_ref()
+        .map_or(a.identity.coalition.as_str(), |r| r.coalition.as_str());
+    println!(
+        "  Signed by {} of {} members of {coalition}:",
+        a.signed, a.of
+    );
+    for s in &a.signers {
+        println!(
+            "    {:<36} fingerprint {}  (key id {})",
+            s.organization, s.fingerprint, s.key_id
+        );
+    }
+    if a.is_partly_signed() && !a.keys_from_copy {
+        println!(
+            "  PARTLY SIGNED: only {} of the {} members signed this text.",
+            a.signed, a.of
+        );
+    }
+    if a.claims_draft {
+        println!("  The copy marks itself as an UNSIGNED DRAFT: not approved by every member.");
+    }
+    if a.keys_from_copy {
+        warn_keys_from_copy();
+    }
+    print_outside("before the letter", &a.before_letter);
+    print_outside("after the letter and its signatures", &a.after_letter);
+    for note in &a.notes {
+        println!("  Note: {note}");
+    }
+}
+
 fn print_verdict(label: &str, verdict: &Verdict, trust: &Trust) {
     println!("{}  {label}", verdict.label());
     match verdict {
-        Verdict::Authentic(a) => {
-            println!("  {}", describe(&a.identity));
-            if let Some(status) = &a.draft {
-                println!("  DRAFT: {status}");
-            }
-            if let Some(origin) = &a.matched_reference {
-                println!("  Matches the signed text in {origin} word for word.");
-            }
-            let coalition = trust
-                .roster
-                .as_ref()
-                .map_or(a.identity.coalition.as_str(), |r| r.coalition.as_str());
-            println!("  Signed by {} of {} members of {coalition}:", a.signed, a.of);
-            for s in &a.signers {
-                println!("    {:<36} fingerprint {}  (key id {})", s.organization, s.fingerprint, s.key_id);
-            }
-            if a.keys_from_copy {
-                warn_keys_from_copy();
-            }
-            if !a.outside_letter.is_empty() {
-                let preview: String = a.outside_letter.join(" ").chars().take(120).collect();
-                println!(
-                    "  Note: the copy has {} line(s) before the signed letter. They are NOT part of",
-                    a.outside_letter.len()
-                );
-                println!("  what the organizations signed: “{preview}”");
-            }
-            for note in &a.notes {
-                println!("  Note: {note}");
-            }
-        }
+        Verdict::Authentic(a) => print_authentic(a, trust),
         Verdict::Altered(a) => {
             if let Some(claimed) = &a.claimed {
                 println!("  Claims to be {}", describe(claimed));
@@ -441,7 +473,10 @@ fn print_verdict(label: &str, verdict: &Verdict, trust: &Trust) {
             }
             println!("  {}", u.reason);
             for s in &u.signers {
-                println!("    signed by '{}' with key {} — not a key you trust", s.organization, s.fingerprint);
+                println!(
+                    "    signed by '{}' with key {} — not a key you trust",
+                    s.organization, s.fingerprint
+                );
             }
         }
     }

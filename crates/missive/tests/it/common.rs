@@ -89,7 +89,11 @@ pub fn own_demo() -> (tempfile::TempDir, Demo) {
 
 fn build_demo(dir: &Path) -> Demo {
     let out = run(&["demo", "--no-serve", "--dir", &dir.display().to_string()]);
-    assert_eq!(out.code, 0, "missive demo failed:\n{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "missive demo failed:\n{}\n{}",
+        out.stdout, out.stderr
+    );
     Demo::at(dir)
 }
 
@@ -118,4 +122,58 @@ pub fn files_under(dir: &Path) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+impl Ran {
+    /// The first verdict line of `missive verify` output (after any "Trusted roster" line).
+    pub fn verdict(&self) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| {
+                ["AUTHENTIC", "ALTERED", "NOT SIGNED", "UNKNOWN"]
+                    .iter()
+                    .any(|v| l.starts_with(v))
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A private copy of a fixture folder under `tests/fixtures/`.
+pub struct Fixture(tempfile::TempDir);
+
+pub fn fixture(name: &str) -> Fixture {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    copy_dir(&src, tmp.path());
+    Fixture(tmp)
+}
+
+impl Fixture {
+    pub fn at(&self, rel: &str) -> String {
+        self.0.path().join(rel).display().to_string()
+    }
+
+    /// Signs the fixture letter with every key in `keys/` and publishes it to `bundle/`.
+    pub fn publish(&self, only: &str) {
+        for entry in std::fs::read_dir(self.0.path().join("keys")).expect("keys").flatten() {
+            if entry.path().extension().is_some_and(|e| e == "key") {
+                let out = run(&["sign", &self.at("letter"), "--key", &entry.path().display().to_string()]);
+                assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+            }
+        }
+        let out = run(&["publish", &self.at("letter"), "--out", &self.at("bundle"), "--only", only]);
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    }
 }

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{demo, run_with_stdin};
+use crate::common::{demo, fixture, run_with_stdin};
 
 struct Driver(Child);
 
@@ -36,7 +36,10 @@ fn start_chromedriver() -> (Driver, u16) {
         });
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     (Driver(child), port)
@@ -56,14 +59,18 @@ async fn page_texts(port: u16, pages: &[String]) -> Vec<(String, String)> {
             ]
         }),
     );
-    let client = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a WebDriver session");
+    let client =
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session");
     let mut texts = Vec::new();
     for page in pages {
-        client.goto(&format!("file://{page}")).await.expect("open the page");
+        client
+            .goto(&format!("file://{page}"))
+            .await
+            .expect("open the page");
         // innerText is what select-all + copy puts on the clipboard.
         let text = client
             .execute("return document.body.innerText;", vec![])
@@ -78,18 +85,33 @@ async fn page_texts(port: u16, pages: &[String]) -> Vec<(String, String)> {
 #[test]
 fn text_copied_from_the_page_in_chromium_is_authentic() {
     let d = demo();
-    let pages: Vec<String> = ["ko", "en", "ru", "uk"]
+    // The demo in four languages, and a letter using every Markdown construct.
+    let subset = fixture("markdown-subset");
+    subset.publish("feed");
+    let subset_roster = subset.at("coalition/roster.toml");
+    let mut pages: Vec<(String, String)> = ["ko", "en", "ru", "uk"]
         .iter()
-        .map(|lang| d.bundle.join(lang).join("index.html").display().to_string())
+        .map(|lang| {
+            let page = d.bundle.join(lang).join("index.html").display().to_string();
+            (page, d.roster_arg())
+        })
         .collect();
+    for lang in ["ko", "en"] {
+        pages.push((subset.at(&format!("bundle/{lang}/index.html")), subset_roster.clone()));
+    }
+    let paths: Vec<String> = pages.iter().map(|(p, _)| p.clone()).collect();
     let (_driver, port) = start_chromedriver();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let texts = runtime.block_on(page_texts(port, &pages));
-    for (page, text) in texts {
+    let texts = runtime.block_on(page_texts(port, &paths));
+    for ((page, text), (_, roster)) in texts.into_iter().zip(&pages) {
         assert!(text.contains("BEGIN MISSIVE SIGNATURES"), "{page}: {text}");
-        let out = run_with_stdin(&["verify", "-", "--roster", &d.roster_arg()], &text);
+        let out = run_with_stdin(&["verify", "-", "--roster", roster], &text);
         assert_eq!(out.code, 0, "{page}:\n{}", out.stdout);
-        assert!(out.stdout.starts_with("AUTHENTIC"), "{page}:\n{}", out.stdout);
+        assert!(
+            out.verdict().starts_with("AUTHENTIC"),
+            "{page}:\n{}",
+            out.stdout
+        );
         // The navigation above the letter is reported as not part of it.
         assert!(out.stdout.contains("NOT part of"), "{}", out.stdout);
     }

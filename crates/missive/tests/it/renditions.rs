@@ -90,7 +90,7 @@ fn card_qr_codes_verify_as_authentic() {
                 "{lang}/{card}:\n{}\n{}",
                 out.stdout, out.stderr
             );
-            assert!(out.stdout.starts_with("AUTHENTIC"), "{}", out.stdout);
+            assert!(out.verdict().starts_with("AUTHENTIC"), "{}", out.stdout);
             assert!(
                 out.stdout.contains(&format!("language {lang}")),
                 "{}",
@@ -175,6 +175,6 @@ fn a_qr_code_of_an_altered_letter_is_rejected() {
     std::fs::write(&path, &files[0].bytes).unwrap();
     let out = verify_image(&path);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.starts_with("ALTERED"), "{}", out.stdout);
+    assert!(out.verdict().starts_with("ALTERED"), "{}", out.stdout);
     assert!(!out.stdout.contains("AUTHENTIC"), "{}", out.stdout);
 }

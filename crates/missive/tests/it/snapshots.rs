@@ -1,36 +1,7 @@
 //! Snapshots of what Missive renders and prints: CLI help, error output, a page and a signed
 //! text. Signatures are random per signing, so their lines are redacted.
 
-use std::path::Path;
-
-use crate::common::run;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
-fn fixture() -> Path2 {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/markdown-subset");
-    copy_dir(&src, tmp.path());
-    Path2(tmp)
-}
-
-struct Path2(tempfile::TempDir);
-
-impl Path2 {
-    fn at(&self, rel: &str) -> String {
-        self.0.path().join(rel).display().to_string()
-    }
-}
+use crate::common::{fixture, run};
 
 fn redacted() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
@@ -42,25 +13,28 @@ fn redacted() -> insta::Settings {
 
 #[test]
 fn published_page_and_signed_text() {
-    let f = fixture();
-    for key in ["keys/bridge.key", "keys/hands.key"] {
-        let out = run(&["sign", &f.at("letter"), "--key", &f.at(key)]);
-        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    }
-    let out = run(&["publish", &f.at("letter"), "--out", &f.at("bundle"), "--only", "feed"]);
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let f = fixture("markdown-subset");
+    f.publish("feed");
     let page = std::fs::read_to_string(f.at("bundle/en/index.html")).expect("page");
     let signed = std::fs::read_to_string(f.at("bundle/ko/letter.txt")).expect("text");
     let index = std::fs::read_to_string(f.at("bundle/index.html")).expect("index");
     // Untrusted text is escaped in the page.
-    assert!(page.contains("&#60;test&#62; &#38; check"), "title not escaped");
+    assert!(
+        page.contains("&#60;test&#62; &#38; check"),
+        "title not escaped"
+    );
     assert!(!page.contains("<test>"));
     redacted().bind(|| {
         insta::assert_snapshot!("page_en", page);
         insta::assert_snapshot!("signed_text_ko", signed);
         insta::assert_snapshot!("index", index);
     });
-    let out = run(&["verify", &f.at("bundle"), "--roster", &f.at("coalition/roster.toml")]);
+    let out = run(&[
+        "verify",
+        &f.at("bundle"),
+        "--roster",
+        &f.at("coalition/roster.toml"),
+    ]);
     assert_eq!(out.code, 0, "{}", out.stdout);
 }
 

@@ -24,9 +24,13 @@ fn verify_text(text: &str, extra: &[&str]) -> Ran {
 }
 
 fn assert_verdict(out: &Ran, code: i32, label: &str) {
-    assert_eq!(out.code, code, "stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, code,
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
     assert!(
-        out.stdout.starts_with(label) || out.stdout.contains(&format!("\n{label}")),
+        out.verdict().starts_with(label),
         "expected {label}:\n{}",
         out.stdout
     );
@@ -34,7 +38,11 @@ fn assert_verdict(out: &Ran, code: i32, label: &str) {
 
 fn rejected(text: &str) -> Ran {
     let out = verify_text(text, &[]);
-    assert_eq!(out.code, 1, "a forgery was not rejected:\n{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 1,
+        "a forgery was not rejected:\n{}\n{}",
+        out.stdout, out.stderr
+    );
     assert!(!out.stdout.contains("AUTHENTIC"), "{}", out.stdout);
     out
 }
@@ -51,8 +59,17 @@ fn the_published_signed_text_is_authentic_in_every_language() {
     for lang in ["ko", "en", "ru", "uk"] {
         let out = verify_text(&demo().signed_text(lang), &[]);
         assert_verdict(&out, 0, "AUTHENTIC");
-        assert!(out.stdout.contains(&format!("language {lang}")), "{}", out.stdout);
-        assert!(out.stdout.contains("Signed by 7 of 7 members of Coalition of Seven"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains(&format!("language {lang}")),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout
+                .contains("Signed by 7 of 7 members of Coalition of Seven"),
+            "{}",
+            out.stdout
+        );
         assert!(!out.stdout.contains("WARNING"), "{}", out.stdout);
     }
 }
@@ -75,7 +92,10 @@ fn a_single_changed_character_is_altered_and_shown() {
 fn homoglyph_swaps_are_caught_and_named() {
     let bundle = demo().bundle.display().to_string();
     // Cyrillic а for Latin a.
-    let out = verify_text(&edit_letter("en", "alive", "\u{0430}live"), &["--against", &bundle]);
+    let out = verify_text(
+        &edit_letter("en", "alive", "\u{0430}live"),
+        &["--against", &bundle],
+    );
     assert_verdict(&out, 1, "ALTERED");
     assert!(out.stdout.contains("U+0061 → 'а' U+0430"), "{}", out.stdout);
     // Full-width for ASCII.
@@ -150,7 +170,11 @@ fn truncated_and_duplicated_blocks_are_caught() {
     rejected(&format!("{letter}{}", entries.join("\n\n")));
     // The block twice.
     let out = rejected(&format!("{signed}\n{block}"));
-    assert!(out.stdout.contains("more than one signature block"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("more than one signature block"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -158,9 +182,15 @@ fn an_edited_trusted_comment_is_caught() {
     let signed = demo().signed_text("en");
     let forged = signed.replacen("name=Bridge of Voices", "name=Bridge of Voices Inc", 1);
     assert_ne!(forged, signed);
-    rejected(&forged.replacen("Organization: Bridge of Voices", "Organization: Bridge of Voices Inc", 1));
+    rejected(&forged.replacen(
+        "Organization: Bridge of Voices",
+        "Organization: Bridge of Voices Inc",
+        1,
+    ));
     // Claiming a later version in comment and header.
-    let forged = signed.replace("version=1 ", "version=2 ").replacen("Version: 1", "Version: 2", 1);
+    let forged = signed
+        .replace("version=1 ", "version=2 ")
+        .replacen("Version: 1", "Version: 2", 1);
     rejected(&forged);
 }
 
@@ -168,10 +198,9 @@ fn an_edited_trusted_comment_is_caught() {
 fn attacker_block(letter: &str, lang: &str) -> String {
     let canonical = missive_core::CanonicalText::new(letter);
     let hash = canonical.sha256();
-    let roster = missive_core::Roster::parse(
-        &std::fs::read_to_string(&demo().roster).expect("roster"),
-    )
-    .expect("roster parses");
+    let roster =
+        missive_core::Roster::parse(&std::fs::read_to_string(&demo().roster).expect("roster"))
+            .expect("roster parses");
     let mut entries = Vec::new();
     for member in &roster.members {
         let pair = generate("attacker", None).expect("key");
@@ -184,7 +213,9 @@ fn attacker_block(letter: &str, lang: &str) -> String {
             member: member.id.clone(),
             name: member.name.clone(),
         };
-        let minisig = key.sign(canonical.as_bytes(), &claim.to_string()).expect("sign");
+        let minisig = key
+            .sign(canonical.as_bytes(), &claim.to_string())
+            .expect("sign");
         entries.push(
             missive_core::signed_text::BlockEntry::from_minisig(
                 &member.name,
@@ -204,6 +235,7 @@ fn attacker_block(letter: &str, lang: &str) -> String {
             sha256: hash.to_hex(),
             short_code: hash.short_code().to_string(),
             coalition: roster.coalition.clone(),
+            length: None,
             status: None,
         },
         declared: entries.len(),
@@ -224,12 +256,20 @@ fn an_attackers_keys_in_the_copy_are_caught_by_the_trusted_roster() {
     let path = write(dir.path(), "forged.txt", &forged);
     let out = run(&["verify", &path]);
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert!(out.stdout.contains("WARNING: no trusted keys"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("WARNING: no trusted keys"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("fingerprint"), "{}", out.stdout);
 
     // With the trusted roster it is caught, naming the impersonated organization.
     let out = rejected(&forged);
-    assert!(out.stdout.contains("not the one in your roster"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("not the one in your roster"),
+        "{}",
+        out.stdout
+    );
 
     // One member's entry replaced in an otherwise genuine copy is caught too.
     let genuine = demo().signed_text("en");
@@ -253,24 +293,47 @@ fn a_signature_from_an_older_version_is_caught() {
     std::fs::write(&toml_path, toml.replacen("version = 1", "version = 2", 1)).expect("write");
     for entry in std::fs::read_dir(&own.keys).expect("keys").flatten() {
         if entry.path().extension().is_some_and(|e| e == "key") {
-            let out = run(&["sign", &own.letter.display().to_string(), "--key", &entry.path().display().to_string()]);
+            let out = run(&[
+                "sign",
+                &own.letter.display().to_string(),
+                "--key",
+                &entry.path().display().to_string(),
+            ]);
             assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
         }
     }
     let v2_bundle = own.root.join("bundle-v2");
-    let out = run(&["publish", &own.letter.display().to_string(), "--out", &v2_bundle.display().to_string(), "--only", "telegram"]);
+    let out = run(&[
+        "publish",
+        &own.letter.display().to_string(),
+        "--out",
+        &v2_bundle.display().to_string(),
+        "--only",
+        "telegram",
+    ]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let v1 = std::fs::read_to_string(own.bundle.join("ko/letter.txt")).expect("v1");
     let v2 = std::fs::read_to_string(v2_bundle.join("ko/letter.txt")).expect("v2");
     let roster = own.roster.display().to_string();
     let dir = tempfile::tempdir().expect("tempdir");
     // v2 words under v1's signatures: rejected.
-    let forged = write(dir.path(), "forged.txt", &format!("{}{}", parts(&v2).0, parts(&v1).1));
+    let forged = write(
+        dir.path(),
+        "forged.txt",
+        &format!("{}{}", parts(&v2).0, parts(&v1).1),
+    );
     let out = run(&["verify", &forged, "--roster", &roster]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     // The genuine v1 is still authentic, with a note that a newer version exists.
     let v1_path = write(dir.path(), "v1.txt", &v1);
-    let out = run(&["verify", &v1_path, "--roster", &roster, "--against", &v2_bundle.display().to_string()]);
+    let out = run(&[
+        "verify",
+        &v1_path,
+        "--roster",
+        &roster,
+        "--against",
+        &v2_bundle.display().to_string(),
+    ]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(out.stdout.contains("a newer version (2)"), "{}", out.stdout);
 }
@@ -282,7 +345,12 @@ fn benign_damage_stays_authentic() {
     let trailing = signed.replace('\n', "  \t\n");
     let nfd: String = signed.nfd().collect();
     assert_ne!(nfd, signed);
-    let zero_width = format!("\u{FEFF}{}", signed.replacen("군인", "군\u{200B}인", 3).replacen("편지", "편\u{200D}지", 1));
+    let zero_width = format!(
+        "\u{FEFF}{}",
+        signed
+            .replacen("군인", "군\u{200B}인", 3)
+            .replacen("편지", "편\u{200D}지", 1)
+    );
     let forwarded = format!("Forwarded from a friend\n\n{signed}\n\nsent from my phone");
     for (what, copy) in [
         ("CRLF", crlf),
@@ -293,19 +361,26 @@ fn benign_damage_stays_authentic() {
     ] {
         let out = verify_text(&copy, &[]);
         assert_eq!(out.code, 0, "{what}:\n{}", out.stdout);
-        assert!(out.stdout.starts_with("AUTHENTIC"), "{what}:\n{}", out.stdout);
+        assert!(
+            out.verdict().starts_with("AUTHENTIC"),
+            "{what}:\n{}",
+            out.stdout
+        );
     }
 }
 
 #[test]
 fn pasted_text_on_stdin_and_saved_pages_verify() {
     let roster = demo().roster_arg();
-    let out = run_with_stdin(&["verify", "-", "--roster", &roster], &demo().signed_text("ru"));
+    let out = run_with_stdin(
+        &["verify", "-", "--roster", &roster],
+        &demo().signed_text("ru"),
+    );
     assert_eq!(out.code, 0, "{}", out.stdout);
     let page = demo().bundle.join("ru/index.html").display().to_string();
     let out = run(&["verify", &page, "--roster", &roster]);
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert!(out.stdout.starts_with("AUTHENTIC"), "{}", out.stdout);
+    assert!(out.verdict().starts_with("AUTHENTIC"), "{}", out.stdout);
 }
 
 #[test]
@@ -329,17 +404,30 @@ fn verifying_a_bundle_checks_every_file() {
     let bundle = demo().bundle.display().to_string();
     let out = run(&["verify", &bundle, "--roster", &roster]);
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert!(out.stdout.contains("every file of the bundle checks out"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("detached signatures of every language verify"),
+        "{}",
+        out.stdout
+    );
     // Without --roster the bundle's own keys are used, loudly.
     let out = run(&["verify", &bundle]);
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert!(out.stdout.contains("WARNING: no trusted keys"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("WARNING: no trusted keys"),
+        "{}",
+        out.stdout
+    );
 
     let (_tmp, own) = crate::common::own_demo();
     let page = own.bundle.join("en/index.html");
     let html = std::fs::read_to_string(&page).expect("page");
     std::fs::write(&page, html.replacen("alive", "dead", 1)).expect("write");
-    let out = run(&["verify", &own.bundle.display().to_string(), "--roster", &own.roster.display().to_string()]);
+    let out = run(&[
+        "verify",
+        &own.bundle.display().to_string(),
+        "--roster",
+        &own.roster.display().to_string(),
+    ]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stdout.contains("ALTERED"), "{}", out.stdout);
     assert!(out.stdout.contains("NOT AUTHENTIC"), "{}", out.stdout);
@@ -350,10 +438,18 @@ fn bad_verify_input_is_a_usage_error() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = run(&["verify", &tmp.path().display().to_string()]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("is not a Missive bundle"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("is not a Missive bundle"),
+        "{}",
+        out.stderr
+    );
     let out = run(&["verify", "/nonexistent/copy.txt"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("could not read /nonexistent/copy.txt"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("could not read /nonexistent/copy.txt"),
+        "{}",
+        out.stderr
+    );
     let binary = write(tmp.path(), "x.bin", "\u{0}");
     std::fs::write(&binary, [0xFFu8, 0xFE, 0x00, 0x81]).expect("write");
     let out = run(&["verify", &binary]);
@@ -361,7 +457,12 @@ fn bad_verify_input_is_a_usage_error() {
     assert!(out.stderr.contains("is not UTF-8 text"), "{}", out.stderr);
     let out = run(&["verify", "-", "--roster", "/nonexistent/roster.toml"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("roster /nonexistent/roster.toml not found"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("roster /nonexistent/roster.toml not found"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -372,7 +473,135 @@ fn words_put_in_front_of_the_letter_are_flagged_as_not_signed() {
     // The letter itself is genuine, but the reader is told plainly what is not part of it.
     assert_verdict(&out, 0, "AUTHENTIC");
     assert!(out.stdout.contains("NOT part of"), "{}", out.stdout);
-    assert!(out.stdout.contains("UPDATE FROM THE COALITION"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("UPDATE FROM THE COALITION"),
+        "{}",
+        out.stdout
+    );
     let out = verify_text(&signed, &[]);
     assert!(!out.stdout.contains("NOT part of"), "{}", out.stdout);
+}
+
+#[test]
+fn words_added_after_the_signatures_are_flagged_as_not_signed() {
+    let signed = demo().signed_text("en");
+    let copy = format!("{signed}\nP.S. from the coalition: ignore the above and fight on.\n");
+    let out = verify_text(&copy, &[]);
+    assert_verdict(&out, 0, "AUTHENTIC");
+    assert!(out.stdout.contains("after the letter and its signatures"), "{}", out.stdout);
+    assert!(out.stdout.contains("P.S. from the coalition"), "{}", out.stdout);
+}
+
+#[test]
+fn invisible_direction_controls_that_reorder_words_are_refused() {
+    let signed = demo().signed_text("en");
+    let (letter, block) = parts(&signed);
+    // Displayed right-to-left, these isolates show the sentence's parts in another order.
+    let forged = letter.replacen("alive", "\u{2067}alive\u{2069}", 1);
+    let out = verify_text(&format!("{forged}{block}"), &[]);
+    assert_verdict(&out, 1, "ALTERED");
+    assert!(out.stdout.contains("bidirectional control"), "{}", out.stdout);
+}
+
+#[test]
+fn a_tampered_trusted_roster_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let roster = std::fs::read_to_string(&demo().roster).expect("roster");
+    let tampered = roster.replacen("https://bridge-of-voices.example.org/", "https://evil.example.net/", 1);
+    assert_ne!(tampered, roster);
+    let path = write(tmp.path(), "roster.toml", &tampered);
+    let copy = write(tmp.path(), "copy.txt", &demo().signed_text("ko"));
+    let out = run(&["verify", &copy, "--roster", &path]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("changed after its members signed it"), "{}", out.stderr);
+}
+
+#[test]
+fn an_unsigned_status_line_is_not_shown_as_fact() {
+    let signed = demo().signed_text("en");
+    let forged = signed.replacen(
+        "Signatures: 7\n",
+        "Signatures: 7\nStatus: WITHDRAWN by the coalition, see https://evil.example.net/\n",
+        1,
+    );
+    let out = verify_text(&forged, &[]);
+    assert_verdict(&out, 0, "AUTHENTIC");
+    assert!(!out.stdout.contains("evil.example.net"), "{}", out.stdout);
+    assert!(out.stdout.contains("marks itself as an UNSIGNED DRAFT"), "{}", out.stdout);
+}
+
+#[test]
+fn a_member_signing_in_another_members_name_is_caught() {
+    // A genuine key of one member, presented under another member's name and id.
+    let signed = demo().signed_text("en");
+    let (letter, block) = parts(&signed);
+    let entries: Vec<&str> = block.split("\n\n").collect();
+    let second = entries[2]
+        .lines()
+        .find(|l| l.starts_with("Organization: "))
+        .expect("org line")
+        .trim_start_matches("Organization: ")
+        .to_owned();
+    let first = entries[1]
+        .lines()
+        .find(|l| l.starts_with("Organization: "))
+        .expect("org line")
+        .trim_start_matches("Organization: ")
+        .to_owned();
+    let mut relabelled: Vec<String> = entries.iter().map(|e| (*e).to_owned()).collect();
+    relabelled[1] = relabelled[1].replace(&format!("Organization: {first}"), &format!("Organization: {second}"));
+    relabelled.remove(2);
+    let forged = format!("{letter}{}", relabelled.join("\n\n")).replace("Signatures: 7", "Signatures: 6");
+    rejected(&forged);
+}
+
+#[test]
+fn an_unsigned_paste_matching_the_reference_reports_what_surrounds_it() {
+    let (letter, _) = parts(&demo().signed_text("ru"));
+    let bundle = demo().bundle.display().to_string();
+    let paste = format!("The coalition has withdrawn this letter.\n\n{letter}\nP.S. Report deserters.\n");
+    let out = verify_text(&paste, &["--against", &bundle]);
+    assert_verdict(&out, 0, "AUTHENTIC");
+    assert!(out.stdout.contains("before the letter"), "{}", out.stdout);
+    assert!(out.stdout.contains("withdrawn this letter"), "{}", out.stdout);
+    assert!(out.stdout.contains("Report deserters"), "{}", out.stdout);
+    // A reference checked only with its own keys says so.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(dir.path(), "paste.txt", &paste);
+    let out = run(&["verify", &path, "--against", &bundle]);
+    assert!(out.stdout.contains("WARNING: no trusted keys"), "{}", out.stdout);
+}
+
+#[test]
+fn a_forged_language_hidden_from_the_manifest_fails_the_bundle() {
+    let (_tmp, own) = crate::common::own_demo();
+    let uk = own.bundle.join("uk/letter.txt");
+    std::fs::write(&uk, "FORGED LETTER\n").expect("write");
+    let manifest = own.bundle.join("bundle.toml");
+    let toml = std::fs::read_to_string(&manifest).expect("manifest");
+    let without_uk = toml
+        .split("[[translation]]")
+        .filter(|part| !part.contains("lang = \"uk\""))
+        .collect::<Vec<_>>()
+        .join("[[translation]]");
+    std::fs::write(&manifest, without_uk).expect("write");
+    // Regenerate SHA256SUMS so it agrees with the forgery: it is not signed.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("find . -type f ! -name SHA256SUMS | sed 's|^./||' | sort | xargs sha256sum > SHA256SUMS")
+        .current_dir(&own.bundle)
+        .output()
+        .expect("sha256sum");
+    assert!(out.status.success());
+    let out = run(&["verify", &own.bundle.display().to_string(), "--roster", &own.roster.display().to_string()]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("uk/: a language folder bundle.toml does not list"), "{}", out.stdout);
+}
+
+#[test]
+fn a_copy_far_larger_than_any_letter_is_refused() {
+    let huge = "line\n".repeat(600_000);
+    let out = run_with_stdin(&["verify", "-"], &huge);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("larger than 2 MB"), "{}", out.stderr);
 }
