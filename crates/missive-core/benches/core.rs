@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use missive_core::keys::{SecretKey, generate};
-use missive_core::signed_text::{BlockEntry, BlockHeader, SignatureBlock, render};
+use missive_core::signed_text::render;
 use missive_core::verify::{Trust, verify_copy};
 use missive_core::{CanonicalText, Roster};
 
@@ -44,52 +44,25 @@ fn korean_letter(syllables: usize) -> String {
 
 fn seven_signatures(canonical: &CanonicalText) -> (String, Roster) {
     let mut roster = Roster::new("Coalition of Seven").expect("roster");
-    let mut entries = Vec::new();
-    let hash = canonical.sha256();
+    let mut keys = Vec::new();
     for n in 0..7 {
         let name = format!("Organization {n}");
         let pair = generate(&name, None).expect("key");
-        let id = format!("org-{n}");
         roster
-            .add_member(&id, &name, pair.public.clone(), "https://example.org/")
+            .add_member(&format!("org-{n}"), &name, pair.public.clone(), "https://example.org/")
             .expect("member");
-        let key = SecretKey::from_file_text(&pair.secret_file, None).expect("open");
-        let claim = missive_core::claim::LetterClaim {
-            letter: missive_core::LetterId::parse("bench").expect("id"),
-            version: 1,
-            lang: missive_core::LanguageTag::parse("ko").expect("lang"),
-            sha256: hash,
-            member: missive_core::MemberId::parse(&id).expect("id"),
-            name: name.clone(),
-        };
-        let minisig = key
-            .sign(canonical.as_bytes(), &claim.to_string())
-            .expect("sign");
-        entries.push(
-            BlockEntry::from_minisig(
-                &name,
-                &id,
-                &pair.public.to_base64(),
-                &pair.public.fingerprint().to_string(),
-                &minisig,
-            )
-            .expect("entry"),
-        );
+        keys.push(SecretKey::from_file_text(&pair.secret_file, None).expect("open"));
     }
-    let block = SignatureBlock {
-        header: BlockHeader {
-            letter: "bench".into(),
-            version: "1".into(),
-            language: "ko".into(),
-            sha256: hash.to_hex(),
-            short_code: hash.short_code().to_string(),
-            coalition: roster.coalition.clone(),
-            length: Some(canonical.as_bytes().len()),
-            status: None,
-        },
-        declared: entries.len(),
-        entries,
-    };
+    let signers: Vec<_> = keys.iter().zip(&roster.members).collect();
+    let block = missive_core::signing::sign_text(
+        canonical,
+        &missive_core::LetterId::parse("bench").expect("id"),
+        1,
+        &missive_core::LanguageTag::parse("ko").expect("lang"),
+        &roster.coalition,
+        &signers,
+    )
+    .expect("sign");
     (render(canonical, &block), roster)
 }
 

@@ -64,6 +64,24 @@ pub struct BlockEntry {
 }
 
 impl BlockEntry {
+    /// Signs `canonical` as `member` with `key`, binding `claim`: one organization's entry.
+    pub fn sign(
+        key: &crate::keys::SecretKey,
+        member: &crate::roster::Member,
+        claim: &crate::claim::LetterClaim,
+        canonical: &CanonicalText,
+    ) -> Result<Self, crate::keys::KeyError> {
+        let minisig = key.sign(canonical.as_bytes(), &claim.to_string())?;
+        Self::from_minisig(
+            &member.name,
+            member.id.as_str(),
+            &key.public().to_base64(),
+            &key.public().fingerprint().to_string(),
+            &minisig,
+        )
+        .ok_or_else(|| crate::keys::KeyError::Sign("minisign made an unreadable signature".into()))
+    }
+
     /// The entry as a `.minisig` file stock minisign reads.
     pub fn minisig(&self) -> String {
         format!(

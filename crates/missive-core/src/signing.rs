@@ -183,6 +183,48 @@ fn classify(
     }
 }
 
+/// The signature block for a text signed by `signers` (keys with their roster entries):
+/// what the tests, benches and any tool that signs outside a letter folder build.
+pub fn sign_text(
+    canonical: &crate::canonical::CanonicalText,
+    letter: &crate::ids::LetterId,
+    version: u32,
+    lang: &LanguageTag,
+    coalition: &str,
+    signers: &[(&SecretKey, &Member)],
+) -> Result<crate::signed_text::SignatureBlock, crate::keys::KeyError> {
+    use crate::signed_text::{BlockEntry, BlockHeader, SignatureBlock};
+    let hash = canonical.sha256();
+    let entries = signers
+        .iter()
+        .map(|(key, member)| {
+            let claim = LetterClaim {
+                letter: letter.clone(),
+                version,
+                lang: lang.clone(),
+                sha256: hash,
+                member: member.id.clone(),
+                name: member.name.clone(),
+            };
+            BlockEntry::sign(key, member, &claim, canonical)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(SignatureBlock {
+        header: BlockHeader {
+            letter: letter.to_string(),
+            version: version.to_string(),
+            language: lang.to_string(),
+            sha256: hash.to_hex(),
+            short_code: hash.short_code().to_string(),
+            coalition: coalition.to_owned(),
+            length: Some(canonical.as_bytes().len()),
+            status: None,
+        },
+        declared: entries.len(),
+        entries,
+    })
+}
+
 /// Signs the chosen languages (all when `langs` is empty) as the member holding `key`.
 /// Nothing is written unless every chosen language can be signed.
 pub fn sign_letter(

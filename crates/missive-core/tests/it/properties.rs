@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use missive_core::keys::{SecretKey, generate};
-use missive_core::signed_text::{BlockEntry, BlockHeader, SignatureBlock, render};
+use missive_core::signed_text::render;
 use missive_core::verify::{Trust, Verdict, verify_copy};
 use missive_core::{CanonicalText, Roster, canonicalize};
 use proptest::prelude::*;
@@ -75,51 +75,22 @@ fn coalition() -> &'static Coalition {
     })
 }
 
-/// Signs a canonical text as every member and renders the signed text.
+/// Signs a canonical text as every member and renders the signed text. The `Length:` hint is
+/// left out, so these properties exercise the search without it.
 fn sign_all(canonical: &CanonicalText, lang: &str) -> String {
     let c = coalition();
-    let hash = canonical.sha256();
-    let entries = c
-        .roster
-        .members
-        .iter()
-        .zip(&c.keys)
-        .map(|(member, key)| {
-            let claim = missive_core::claim::LetterClaim {
-                letter: missive_core::LetterId::parse("prop").expect("id"),
-                version: 1,
-                lang: missive_core::LanguageTag::parse(lang).expect("lang"),
-                sha256: hash,
-                member: member.id.clone(),
-                name: member.name.clone(),
-            };
-            let minisig = key
-                .sign(canonical.as_bytes(), &claim.to_string())
-                .expect("sign");
-            BlockEntry::from_minisig(
-                &member.name,
-                member.id.as_str(),
-                &member.public_key.to_base64(),
-                &member.public_key.fingerprint().to_string(),
-                &minisig,
-            )
-            .expect("entry")
-        })
-        .collect::<Vec<_>>();
-    let block = SignatureBlock {
-        header: BlockHeader {
-            letter: "prop".into(),
-            version: "1".into(),
-            language: lang.into(),
-            sha256: hash.to_hex(),
-            short_code: hash.short_code().to_string(),
-            coalition: c.roster.coalition.clone(),
-            length: None,
-            status: None,
-        },
-        declared: entries.len(),
-        entries,
-    };
+    let signers: Vec<(&SecretKey, &missive_core::Member)> =
+        c.keys.iter().zip(&c.roster.members).collect();
+    let mut block = missive_core::signing::sign_text(
+        canonical,
+        &missive_core::LetterId::parse("prop").expect("id"),
+        1,
+        &missive_core::LanguageTag::parse(lang).expect("lang"),
+        &c.roster.coalition,
+        &signers,
+    )
+    .expect("sign");
+    block.header.length = None;
     render(canonical, &block)
 }
 

@@ -326,7 +326,7 @@ fn crash_and_restart(db: &str) {
     let demo = demo();
     let bundle = demo.bundle.display().to_string();
     let mut server = Server::start(&["--bundle", &bundle, "--database", db, "--load-test"]);
-    let acked = sign_until_killed(&mut server, 16, 400);
+    let acked = sign_until_killed(&mut server, 16, 1000);
     drop(server);
 
     let restarted = Server::start(&["--bundle", &bundle, "--database", db, "--load-test"]);

@@ -197,50 +197,27 @@ fn an_edited_trusted_comment_is_caught() {
 /// A signature block made entirely with an attacker's keys, under the members' names.
 fn attacker_block(letter: &str, lang: &str) -> String {
     let canonical = missive_core::CanonicalText::new(letter);
-    let hash = canonical.sha256();
     let roster =
         missive_core::Roster::parse(&std::fs::read_to_string(&demo().roster).expect("roster"))
             .expect("roster parses");
-    let mut entries = Vec::new();
-    for member in &roster.members {
-        let pair = generate("attacker", None).expect("key");
-        let key = SecretKey::from_file_text(&pair.secret_file, None).expect("open");
-        let claim = missive_core::claim::LetterClaim {
-            letter: missive_core::LetterId::parse("letter-to-soldiers").expect("id"),
-            version: 1,
-            lang: missive_core::LanguageTag::parse(lang).expect("lang"),
-            sha256: hash,
-            member: member.id.clone(),
-            name: member.name.clone(),
-        };
-        let minisig = key
-            .sign(canonical.as_bytes(), &claim.to_string())
-            .expect("sign");
-        entries.push(
-            missive_core::signed_text::BlockEntry::from_minisig(
-                &member.name,
-                member.id.as_str(),
-                &pair.public.to_base64(),
-                &pair.public.fingerprint().to_string(),
-                &minisig,
-            )
-            .expect("entry"),
-        );
-    }
-    let block = missive_core::signed_text::SignatureBlock {
-        header: missive_core::signed_text::BlockHeader {
-            letter: "letter-to-soldiers".into(),
-            version: "1".into(),
-            language: lang.into(),
-            sha256: hash.to_hex(),
-            short_code: hash.short_code().to_string(),
-            coalition: roster.coalition.clone(),
-            length: None,
-            status: None,
-        },
-        declared: entries.len(),
-        entries,
-    };
+    let keys: Vec<SecretKey> = roster
+        .members
+        .iter()
+        .map(|_| {
+            let pair = generate("attacker", None).expect("key");
+            SecretKey::from_file_text(&pair.secret_file, None).expect("open")
+        })
+        .collect();
+    let signers: Vec<(&SecretKey, &missive_core::Member)> = keys.iter().zip(&roster.members).collect();
+    let block = missive_core::signing::sign_text(
+        &canonical,
+        &missive_core::LetterId::parse("letter-to-soldiers").expect("id"),
+        1,
+        &missive_core::LanguageTag::parse(lang).expect("lang"),
+        &roster.coalition,
+        &signers,
+    )
+    .expect("sign");
     missive_core::signed_text::render(&canonical, &block)
 }
 
