@@ -41,7 +41,6 @@ struct DemoMember {
 }
 
 /// What the demo built, for the caller and for tests.
-#[allow(dead_code)] // `root` is for callers that clean up after the demo.
 pub struct DemoLayout {
     pub root: PathBuf,
     pub keys: PathBuf,
@@ -76,9 +75,30 @@ pub fn run(args: DemoArgs) -> Result<u8> {
     serve(&layout, &args.addr)
 }
 
+/// Serves the demo bundle with the real server: signatures go to SQLite in the demo folder,
+/// confirmation mail (when turned on) to its outbox.
 fn serve(layout: &DemoLayout, addr: &str) -> Result<u8> {
-    let _ = (layout, addr);
-    bail!("serving is not built yet; run with --no-serve and open the bundle's index.html")
+    let listen = addr
+        .parse()
+        .with_context(|| format!("--addr '{addr}' is not an address like 127.0.0.1:8080"))?;
+    println!(
+        "\nOpen http://{addr}/ — the letter in four languages, with its signature form."
+    );
+    crate::cmd::serve::run(crate::cmd::serve::ServeArgs {
+        bundle: Some(layout.bundle.clone()),
+        addr: Some(listen),
+        database: Some(format!("sqlite:{}", layout.root.join("signatures.db").display())),
+        config: None,
+        public_url: None,
+        onion: None,
+        confirm_email: false,
+        outbox: Some(layout.root.join("outbox")),
+        smtp_url: None,
+        mail_from: None,
+        log_client_addresses: false,
+        trust_forwarded_for: false,
+        load_test: false,
+    })
 }
 
 fn prepare_folder(dir: &Path) -> Result<()> {
