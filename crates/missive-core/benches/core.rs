@@ -49,7 +49,12 @@ fn seven_signatures(canonical: &CanonicalText) -> (String, Roster) {
         let name = format!("Organization {n}");
         let pair = generate(&name, None).expect("key");
         roster
-            .add_member(&format!("org-{n}"), &name, pair.public.clone(), "https://example.org/")
+            .add_member(
+                &format!("org-{n}"),
+                &name,
+                pair.public.clone(),
+                "https://example.org/",
+            )
             .expect("member");
         keys.push(SecretKey::from_file_text(&pair.secret_file, None).expect("open"));
     }

@@ -151,7 +151,10 @@ impl BundleReport {
         self.checksums.is_clean()
             && self.unlisted.is_empty()
             && !self.translations.is_empty()
-            && self.translations.iter().all(TranslationReport::is_authentic)
+            && self
+                .translations
+                .iter()
+                .all(TranslationReport::is_authentic)
     }
 }
 
@@ -192,7 +195,11 @@ pub fn verify_bundle(
     };
 
     let on_disk = language_folders(dir)?;
-    let listed: Vec<&str> = manifest.translations.iter().map(|t| t.lang.as_str()).collect();
+    let listed: Vec<&str> = manifest
+        .translations
+        .iter()
+        .map(|t| t.lang.as_str())
+        .collect();
     let unlisted = on_disk
         .iter()
         .filter(|lang| !listed.contains(&lang.as_str()))
@@ -237,7 +244,14 @@ pub fn verify_bundle(
             }
             report.copies.push((rel, verdict));
         }
-        check_detached(&lang_dir, t, &manifest, &trust, verified_text.as_ref(), &mut report)?;
+        check_detached(
+            &lang_dir,
+            t,
+            &manifest,
+            &trust,
+            verified_text.as_ref(),
+            &mut report,
+        )?;
         translations.push(report);
     }
     Ok(BundleReport {
@@ -296,9 +310,10 @@ fn check_detached(
         let Ok(minisig) = std::fs::read_to_string(lang_dir.join(&name)) else {
             // A draft lacks some; the signed text says how many signed.
             if !t.draft {
-                report
-                    .detached
-                    .push((rel, Err("missing although the language is not a draft".to_owned())));
+                report.detached.push((
+                    rel,
+                    Err("missing although the language is not a draft".to_owned()),
+                ));
             }
             continue;
         };

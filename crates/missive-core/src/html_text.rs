@@ -67,7 +67,9 @@ pub fn html_to_text(html: &str) -> String {
         };
         push_text(&mut out, &html[at..lt], pre_depth > 0);
         if html[lt..].starts_with("<!--") {
-            at = html[lt + 4..].find("-->").map_or(html.len(), |end| lt + 4 + end + 3);
+            at = html[lt + 4..]
+                .find("-->")
+                .map_or(html.len(), |end| lt + 4 + end + 3);
             continue;
         }
         let Some(gt) = html[lt..].find('>').map(|i| lt + i) else {

@@ -423,7 +423,10 @@ mod tests {
     fn markers_survive_nested_lists_and_headings_in_items() {
         assert_eq!(plain("- # Heading\n"), vec!["• Heading"]);
         assert_eq!(plain("1. - item\n"), vec!["1. • item"]);
-        assert_eq!(plain("a <span\nclass=\"x\"> tag\n"), vec!["a <span class=\"x\"> tag"]);
+        assert_eq!(
+            plain("a <span\nclass=\"x\"> tag\n"),
+            vec!["a <span class=\"x\"> tag"]
+        );
     }
 
     #[test]

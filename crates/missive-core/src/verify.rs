@@ -287,7 +287,9 @@ fn find_lines(haystack: &[&str], needle: &str) -> Option<usize> {
     if needle.is_empty() {
         return None;
     }
-    haystack.windows(needle.len()).position(|w| w == needle.as_slice())
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle.as_slice())
 }
 
 fn identity_of(split: &SplitCopy) -> Identity {
@@ -585,7 +587,10 @@ fn align(lines: &[&str], reference: &str) -> String {
         .iter()
         .enumerate()
         .map(|(i, line)| (i, similarity(first, line)))
-        .fold((0, 0.0f32), |best, (i, s)| if s > best.1 { (i, s) } else { best })
+        .fold(
+            (0, 0.0f32),
+            |best, (i, s)| if s > best.1 { (i, s) } else { best },
+        )
         .0;
     let mut text = lines[start.min(lines.len())..].join("\n");
     text.push('\n');

@@ -84,7 +84,9 @@ pub struct Guard {
 
 impl std::fmt::Debug for Guard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Guard").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Guard")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -147,7 +149,11 @@ impl Guard {
         let extra = if self.config.rate_limit {
             let mut limiter = lock(&self.limiter);
             let bucket = limiter.bucket(source, now, &self.config);
-            if bucket.tokens >= 1.0 { 0 } else { self.required_extra(bucket) }
+            if bucket.tokens >= 1.0 {
+                0
+            } else {
+                self.required_extra(bucket)
+            }
         } else {
             0
         };
@@ -177,7 +183,8 @@ impl Guard {
     }
 
     fn mac(&self, data: &[u8]) -> [u8; 32] {
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.secret).unwrap_or_else(|_| unreachable_hmac());
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.secret)
+            .unwrap_or_else(|_| unreachable_hmac());
         mac.update(b"missive-proof-v1");
         mac.update(data);
         mac.finalize().into_bytes().into()
@@ -189,10 +196,12 @@ impl Guard {
         if raw.len() != TOKEN_BYTES || raw[9] != kind {
             return Err(ProofError::Invalid);
         }
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.secret).unwrap_or_else(|_| unreachable_hmac());
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.secret)
+            .unwrap_or_else(|_| unreachable_hmac());
         mac.update(b"missive-proof-v1");
         mac.update(&raw[..26]);
-        mac.verify_truncated_left(&raw[26..]).map_err(|_| ProofError::Invalid)?;
+        mac.verify_truncated_left(&raw[26..])
+            .map_err(|_| ProofError::Invalid)?;
         let mut issued = [0u8; 8];
         issued.copy_from_slice(&raw[..8]);
         let issued_ms = u64::from_be_bytes(issued);
@@ -203,7 +212,9 @@ impl Guard {
         let min_fill = self.config.min_fill.as_millis() as u64;
         let ready = issued_ms.saturating_add(min_fill);
         if now < ready {
-            return Err(ProofError::TooFast { wait_ms: ready - now });
+            return Err(ProofError::TooFast {
+                wait_ms: ready - now,
+            });
         }
         let mut nonce = [0u8; 16];
         nonce.copy_from_slice(&raw[10..26]);
@@ -221,13 +232,21 @@ impl Guard {
 
     /// Checks a solved challenge: `SHA-256(token ":" solution)` must start with as many zero
     /// bits as the challenge asked for.
-    pub fn check_pow(&self, token: Option<&str>, solution: Option<&str>, now: u64) -> Result<Proof, ProofError> {
+    pub fn check_pow(
+        &self,
+        token: Option<&str>,
+        solution: Option<&str>,
+        now: u64,
+    ) -> Result<Proof, ProofError> {
         let (Some(token), Some(solution)) = (token, solution) else {
             return Err(ProofError::Missing);
         };
         let proof = self.open(token, KIND_POW, now)?;
         let solution = solution.trim();
-        if solution.is_empty() || solution.len() > 20 || !solution.bytes().all(|b| b.is_ascii_digit()) {
+        if solution.is_empty()
+            || solution.len() > 20
+            || !solution.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(ProofError::Invalid);
         }
         let digest = Sha256::new()
@@ -257,7 +276,9 @@ impl Guard {
         if used.len() >= MAX_USED {
             used.retain(|_, expires| *expires > now);
         }
-        let expires = proof.issued_ms.saturating_add(self.config.challenge_ttl.as_millis() as u64);
+        let expires = proof
+            .issued_ms
+            .saturating_add(self.config.challenge_ttl.as_millis() as u64);
         if used.insert(proof.nonce, expires).is_some() {
             return Err(ProofError::Replayed);
         }
@@ -290,7 +311,11 @@ impl Guard {
             return Ok(());
         }
         let missing = (1.0 - bucket.tokens).max(0.0);
-        let wait_ms = if rate > 0.0 { missing / rate } else { 3_600_000.0 };
+        let wait_ms = if rate > 0.0 {
+            missing / rate
+        } else {
+            3_600_000.0
+        };
         Err(Limited {
             retry_after_secs: (wait_ms / 1000.0).ceil().max(1.0) as u64,
         })
@@ -354,7 +379,10 @@ impl Limiter {
 }
 
 fn refill_per_ms(config: &AbuseConfig) -> f64 {
-    let window = config.per_source_window.max(Duration::from_millis(1)).as_millis() as f64;
+    let window = config
+        .per_source_window
+        .max(Duration::from_millis(1))
+        .as_millis() as f64;
     f64::from(config.per_source_burst) / window
 }
 
@@ -422,7 +450,10 @@ mod tests {
         let later = 1_000 + 3_000;
         let proof = g.check_pow(Some(&c.token), Some(&n), later).unwrap();
         g.spend(&proof, later).unwrap();
-        assert_eq!(g.check_pow(Some(&c.token), Some(&n), later).unwrap_err(), ProofError::Replayed);
+        assert_eq!(
+            g.check_pow(Some(&c.token), Some(&n), later).unwrap_err(),
+            ProofError::Replayed
+        );
     }
 
     #[test]
@@ -437,29 +468,44 @@ mod tests {
         ));
         let ttl = g.config.challenge_ttl.as_millis() as u64;
         assert_eq!(
-            g.check_pow(Some(&c.token), Some(&n.to_string()), 10_001 + ttl).unwrap_err(),
+            g.check_pow(Some(&c.token), Some(&n.to_string()), 10_001 + ttl)
+                .unwrap_err(),
             ProofError::Expired
         );
         // A wrong answer: find one that does not meet the difficulty.
-        let wrong = (0..).find(|m| *m != n && solve_check(&c.token, *m) < 8).unwrap();
+        let wrong = (0..)
+            .find(|m| *m != n && solve_check(&c.token, *m) < 8)
+            .unwrap();
         assert_eq!(
-            g.check_pow(Some(&c.token), Some(&wrong.to_string()), 13_000).unwrap_err(),
+            g.check_pow(Some(&c.token), Some(&wrong.to_string()), 13_000)
+                .unwrap_err(),
             ProofError::Invalid
         );
         let mut forged = c.token.clone().into_bytes();
         forged[20] = if forged[20] == b'0' { b'1' } else { b'0' };
         let forged = String::from_utf8(forged).unwrap();
-        assert_eq!(g.check_pow(Some(&forged), Some("1"), 13_000).unwrap_err(), ProofError::Invalid);
+        assert_eq!(
+            g.check_pow(Some(&forged), Some("1"), 13_000).unwrap_err(),
+            ProofError::Invalid
+        );
         // Another process's token (other secret) is not accepted.
         let other = guard();
         assert_eq!(
-            other.check_pow(Some(&c.token), Some(&n.to_string()), 13_000).unwrap_err(),
+            other
+                .check_pow(Some(&c.token), Some(&n.to_string()), 13_000)
+                .unwrap_err(),
             ProofError::Invalid
         );
         // A form token is not a proof-of-work token.
         let form = g.form_token(10_000).unwrap();
-        assert_eq!(g.check_pow(Some(&form), Some("1"), 13_000).unwrap_err(), ProofError::Invalid);
-        assert_eq!(g.check_pow(None, None, 13_000).unwrap_err(), ProofError::Missing);
+        assert_eq!(
+            g.check_pow(Some(&form), Some("1"), 13_000).unwrap_err(),
+            ProofError::Invalid
+        );
+        assert_eq!(
+            g.check_pow(None, None, 13_000).unwrap_err(),
+            ProofError::Missing
+        );
     }
 
     fn solve_check(token: &str, n: u64) -> u32 {

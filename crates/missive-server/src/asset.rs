@@ -51,7 +51,9 @@ pub enum CachePolicy {
 impl CachePolicy {
     pub fn header(self) -> HeaderValue {
         match self {
-            CachePolicy::Immutable => HeaderValue::from_static("public, max-age=31536000, immutable"),
+            CachePolicy::Immutable => {
+                HeaderValue::from_static("public, max-age=31536000, immutable")
+            }
             CachePolicy::Page => HeaderValue::from_static("public, max-age=60"),
             CachePolicy::File => HeaderValue::from_static("public, max-age=300"),
             CachePolicy::Count(secs) => HeaderValue::from_str(&format!("public, max-age={secs}"))
@@ -143,7 +145,8 @@ impl Asset {
 
 fn etag(tag: &str, suffix: &str) -> HeaderValue {
     // Only hex and '-' go in: always a valid header value.
-    HeaderValue::from_str(&format!("\"{tag}{suffix}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"x\""))
+    HeaderValue::from_str(&format!("\"{tag}{suffix}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"x\""))
 }
 
 fn is_compressible(content_type: &str) -> bool {
@@ -209,7 +212,10 @@ pub fn is_hashed_name(path: &str) -> bool {
     let _ext = parts.next();
     match parts.next() {
         Some(hash) if parts.next().is_some() => {
-            hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            hash.len() >= 8
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         }
         _ => false,
     }
@@ -225,14 +231,24 @@ mod tests {
     #[test]
     fn compressed_copies_decode_to_the_same_bytes() {
         let text = "Lay down your weapons. ".repeat(200).into_bytes();
-        let asset = Asset::new(text.clone(), "text/html; charset=utf-8", CachePolicy::Page, None, 5);
+        let asset = Asset::new(
+            text.clone(),
+            "text/html; charset=utf-8",
+            CachePolicy::Page,
+            None,
+            5,
+        );
         let br = asset.brotli.as_ref().unwrap();
         let mut out = Vec::new();
-        brotli::Decompressor::new(&br.bytes[..], 4096).read_to_end(&mut out).unwrap();
+        brotli::Decompressor::new(&br.bytes[..], 4096)
+            .read_to_end(&mut out)
+            .unwrap();
         assert_eq!(out, text);
         let gz = asset.gzip.as_ref().unwrap();
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&gz.bytes[..]).read_to_end(&mut out).unwrap();
+        flate2::read::GzDecoder::new(&gz.bytes[..])
+            .read_to_end(&mut out)
+            .unwrap();
         assert_eq!(out, text);
         assert_ne!(br.etag, asset.identity.etag);
         assert_ne!(gz.etag, asset.identity.etag);

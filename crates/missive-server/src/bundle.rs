@@ -89,12 +89,12 @@ impl BundleIdentity {
     /// Reads the identity of the bundle at `dir` now.
     pub fn read(dir: &Path) -> Result<Self, BundleError> {
         let manifest_path = dir.join("bundle.toml");
-        let dir_meta = std::fs::metadata(dir).map_err(|source| BundleError::Io {
-            path: dir.to_path_buf(),
+        let bytes = std::fs::read(&manifest_path).map_err(|source| BundleError::NoManifest {
+            dir: dir.to_path_buf(),
             source,
         })?;
-        let bytes = std::fs::read(&manifest_path).map_err(|source| BundleError::NoManifest {
-            path: manifest_path.clone(),
+        let dir_meta = std::fs::metadata(dir).map_err(|source| BundleError::Io {
+            path: dir.to_path_buf(),
             source,
         })?;
         let manifest_meta = std::fs::metadata(&manifest_path).ok();
@@ -128,15 +128,22 @@ impl Bundle {
                 return Ok(bundle);
             }
         }
-        Err(BundleError::Unstable { path: dir.to_path_buf() })
+        Err(BundleError::Unstable {
+            path: dir.to_path_buf(),
+        })
     }
 
-    fn load_once(dir: &Path, brotli_quality: u32, identity: BundleIdentity) -> Result<Self, BundleError> {
+    fn load_once(
+        dir: &Path,
+        brotli_quality: u32,
+        identity: BundleIdentity,
+    ) -> Result<Self, BundleError> {
         let manifest_path = dir.join("bundle.toml");
-        let text = std::fs::read_to_string(&manifest_path).map_err(|source| BundleError::NoManifest {
-            path: manifest_path.clone(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(&manifest_path).map_err(|source| BundleError::NoManifest {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
         let manifest: Manifest = toml::from_str(&text).map_err(|err| BundleError::BadManifest {
             path: manifest_path.clone(),
             reason: err.to_string(),
@@ -182,9 +189,11 @@ impl Bundle {
                     path: dir.join(&url_path),
                     reason: "it is not UTF-8".into(),
                 })?;
-                pages.push(PageTemplate::split(lang, &text).map_err(|reason| BundleError::BadPage {
-                    path: dir.join(&url_path),
-                    reason,
+                pages.push(PageTemplate::split(lang, &text).map_err(|reason| {
+                    BundleError::BadPage {
+                        path: dir.join(&url_path),
+                        reason,
+                    }
                 })?);
                 continue;
             }
@@ -275,12 +284,19 @@ pub fn inline_sources(html: &str) -> (Vec<String>, Vec<String>) {
         // hash is present), and style attributes cannot be hashed without 'unsafe-hashes'.
         style_sources = vec!["'unsafe-inline'".to_string()];
     }
-    let script_sources = scripts.iter().filter(|s| !s.trim().is_empty()).map(|s| hash_source(s)).collect();
+    let script_sources = scripts
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| hash_source(s))
+        .collect();
     (style_sources, script_sources)
 }
 
 fn hash_source(body: &str) -> String {
-    format!("'sha256-{}'", BASE64.encode(Sha256::digest(body.as_bytes())))
+    format!(
+        "'sha256-{}'",
+        BASE64.encode(Sha256::digest(body.as_bytes()))
+    )
 }
 
 /// The text between `<tag …>` and `</tag>` for every such element.
@@ -301,9 +317,13 @@ fn element_bodies<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
                 continue;
             }
         }
-        let Some(gt) = lower[after_name..].find('>') else { break };
+        let Some(gt) = lower[after_name..].find('>') else {
+            break;
+        };
         let body_start = after_name + gt + 1;
-        let Some(end_rel) = lower[body_start..].find(&close) else { break };
+        let Some(end_rel) = lower[body_start..].find(&close) else {
+            break;
+        };
         let body_end = body_start + end_rel;
         out.push(&html[body_start..body_end]);
         from = body_end;
@@ -313,19 +333,25 @@ fn element_bodies<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
 
 fn has_style_attribute(html: &str) -> bool {
     let lower = html.to_ascii_lowercase();
-    lower.match_indices("style=").any(|(i, _)| {
-        i > 0 && matches!(lower.as_bytes()[i - 1], b' ' | b'\t' | b'\n' | b'\r')
-    })
+    lower
+        .match_indices("style=")
+        .any(|(i, _)| i > 0 && matches!(lower.as_bytes()[i - 1], b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 /// A path segment or language tag that cannot climb out of the bundle or confuse a URL.
 pub fn is_safe_segment(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>, total: &mut u64) -> Result<(), BundleError> {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, Vec<u8>)>,
+    total: &mut u64,
+) -> Result<(), BundleError> {
     let entries = std::fs::read_dir(dir).map_err(|source| BundleError::Io {
         path: dir.to_path_buf(),
         source,
@@ -366,7 +392,6 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>, total: &mut u
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -382,9 +407,17 @@ mod tests {
 
     #[test]
     fn a_page_without_or_with_two_markers_is_refused() {
-        assert!(PageTemplate::split("en", "<main></main>").unwrap_err().contains("no `"));
+        assert!(
+            PageTemplate::split("en", "<main></main>")
+                .unwrap_err()
+                .contains("no `")
+        );
         let two = format!("{FORM_MARKER}\n{FORM_MARKER}\n");
-        assert!(PageTemplate::split("en", &two).unwrap_err().contains("more than one"));
+        assert!(
+            PageTemplate::split("en", &two)
+                .unwrap_err()
+                .contains("more than one")
+        );
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct ServerConfig {
     pub signers_per_page: u32,
     /// Brotli quality (0–11) for files compressed once at load.
     pub brotli_quality: u32,
+    /// Threads answering HTTP, each with its own event loop (0: one per core). Connections
+    /// stay on the thread that accepted them, so answering never hops between threads.
+    pub http_threads: usize,
     /// The single signature writer.
     pub writer: WriterConfig,
     /// Abuse control: proof-of-work, time-to-fill, per-source limits.
@@ -80,7 +83,9 @@ impl ServerConfig {
             return Err("writer.max_batch and writer.queue must be at least 1".into());
         }
         if self.abuse.pow_difficulty > 28 || self.abuse.pow_max_extra > 8 {
-            return Err("abuse.pow_difficulty must be at most 28 bits and pow_max_extra at most 8".into());
+            return Err(
+                "abuse.pow_difficulty must be at most 28 bits and pow_max_extra at most 8".into(),
+            );
         }
         if self.count_refresh < Duration::from_millis(100) {
             return Err("count_refresh_ms must be at least 100".into());
@@ -89,17 +94,23 @@ impl ServerConfig {
             let host = onion.trim_end_matches('/');
             let host = host.strip_prefix("http://").unwrap_or(host);
             if !host.ends_with(".onion") || host.contains('/') {
-                return Err(format!("onion address {onion:?} must look like `abc…xyz.onion`"));
+                return Err(format!(
+                    "onion address {onion:?} must look like `abc…xyz.onion`"
+                ));
             }
         }
         if let Some(url) = &self.public_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
-            return Err(format!("public_url {url:?} must start with https:// or http://"));
+            return Err(format!(
+                "public_url {url:?} must start with https:// or http://"
+            ));
         }
         if let ConfirmationMode::Email = self.confirmation.mode {
             if self.confirmation.from.trim().is_empty() {
-                return Err("confirmation.from (the sender address of confirmation mail) is empty".into());
+                return Err(
+                    "confirmation.from (the sender address of confirmation mail) is empty".into(),
+                );
             }
             if let MailTransport::Smtp = self.confirmation.transport
                 && self.confirmation.smtp_url.is_none()
@@ -115,7 +126,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             bundle: PathBuf::from("public"),
-            database: "sqlite:signatures.db".into(),
+            database: "sqlite:missive.db".into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             onion: None,
@@ -126,6 +137,7 @@ impl Default for ServerConfig {
             max_body_bytes: 16 * 1024,
             signers_per_page: 100,
             brotli_quality: 11,
+            http_threads: 0,
             writer: WriterConfig::default(),
             abuse: AbuseConfig::default(),
             confirmation: ConfirmationConfig::default(),

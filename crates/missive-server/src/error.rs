@@ -22,10 +22,10 @@ pub enum ServerError {
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
     #[error(
-        "{path} has no bundle.toml, so it is not a published bundle; make one with `missive publish LETTER --out DIR`"
+        "{dir} holds no readable bundle.toml, so it is not a published bundle; make one with `missive publish LETTER --out DIR`"
     )]
     NoManifest {
-        path: PathBuf,
+        dir: PathBuf,
         #[source]
         source: std::io::Error,
     },

@@ -14,7 +14,11 @@ static BYTES: HeaderValue = HeaderValue::from_static("bytes");
 /// The response for an asset, honouring the request's conditional, range and encoding headers.
 pub fn respond(asset: &Asset, method: &Method, request: &HeaderMap) -> Response {
     let wanted = if asset.compressible {
-        negotiate::coding(request.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()))
+        negotiate::coding(
+            request
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|v| v.to_str().ok()),
+        )
     } else {
         Coding::Identity
     };
@@ -76,9 +80,15 @@ pub fn respond(asset: &Asset, method: &Method, request: &HeaderMap) -> Response 
 
 /// `If-None-Match` uses weak comparison: `W/"x"` matches `"x"`; `*` matches anything.
 fn etag_matches(header: &HeaderValue, etag: &HeaderValue) -> bool {
-    let Ok(list) = header.to_str() else { return false };
-    let Ok(ours) = etag.to_str() else { return false };
-    list.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours)
+    let Ok(list) = header.to_str() else {
+        return false;
+    };
+    let Ok(ours) = etag.to_str() else {
+        return false;
+    };
+    list.split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours)
 }
 
 /// `If-Range` uses strong comparison against our ETag; a date is never honoured (we have no
@@ -110,13 +120,17 @@ fn parse_range(header: &str, total: u64) -> RangeSpec {
     let (start, end) = (start.trim(), end.trim());
     if start.is_empty() {
         // Suffix: the last N bytes.
-        let Ok(n) = end.parse::<u64>() else { return RangeSpec::Ignore };
+        let Ok(n) = end.parse::<u64>() else {
+            return RangeSpec::Ignore;
+        };
         if n == 0 || total == 0 {
             return RangeSpec::Unsatisfiable;
         }
         return RangeSpec::Satisfiable(total.saturating_sub(n), total - 1);
     }
-    let Ok(start) = start.parse::<u64>() else { return RangeSpec::Ignore };
+    let Ok(start) = start.parse::<u64>() else {
+        return RangeSpec::Ignore;
+    };
     let end = if end.is_empty() {
         total.saturating_sub(1)
     } else {
@@ -138,9 +152,18 @@ mod tests {
     #[test]
     fn ranges_are_read_like_rfc_9110_says() {
         assert_eq!(parse_range("bytes=0-9", 100), RangeSpec::Satisfiable(0, 9));
-        assert_eq!(parse_range("bytes=90-", 100), RangeSpec::Satisfiable(90, 99));
-        assert_eq!(parse_range("bytes=-10", 100), RangeSpec::Satisfiable(90, 99));
-        assert_eq!(parse_range("bytes=95-200", 100), RangeSpec::Satisfiable(95, 99));
+        assert_eq!(
+            parse_range("bytes=90-", 100),
+            RangeSpec::Satisfiable(90, 99)
+        );
+        assert_eq!(
+            parse_range("bytes=-10", 100),
+            RangeSpec::Satisfiable(90, 99)
+        );
+        assert_eq!(
+            parse_range("bytes=95-200", 100),
+            RangeSpec::Satisfiable(95, 99)
+        );
         assert_eq!(parse_range("bytes=100-", 100), RangeSpec::Unsatisfiable);
         assert_eq!(parse_range("bytes=0-1,5-6", 100), RangeSpec::Ignore);
         assert_eq!(parse_range("items=0-1", 100), RangeSpec::Ignore);
@@ -151,7 +174,10 @@ mod tests {
     fn etags_compare_weakly_for_if_none_match() {
         let ours = HeaderValue::from_static("\"abc\"");
         assert!(etag_matches(&HeaderValue::from_static("W/\"abc\""), &ours));
-        assert!(etag_matches(&HeaderValue::from_static("\"x\", \"abc\""), &ours));
+        assert!(etag_matches(
+            &HeaderValue::from_static("\"x\", \"abc\""),
+            &ours
+        ));
         assert!(etag_matches(&HeaderValue::from_static("*"), &ours));
         assert!(!etag_matches(&HeaderValue::from_static("\"abd\""), &ours));
     }

@@ -61,7 +61,10 @@ impl Fields {
 }
 
 fn decode_component(raw: &[u8]) -> Result<String, DecodeError> {
-    let plus_as_space: Vec<u8> = raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+    let plus_as_space: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
     let bytes: Vec<u8> = percent_encoding::percent_decode(&plus_as_space).collect();
     String::from_utf8(bytes).map_err(|_| DecodeError::BadEncoding)
 }
@@ -93,9 +96,10 @@ impl Problem {
     pub fn field(&self) -> Field {
         match self {
             Problem::NameRequired => Field::Name,
-            Problem::TooLong { field, .. } | Problem::Url(field) | Problem::Control(field) | Problem::Formula(field) => {
-                *field
-            }
+            Problem::TooLong { field, .. }
+            | Problem::Url(field)
+            | Problem::Control(field)
+            | Problem::Formula(field) => *field,
             Problem::EmailInvalid | Problem::EmailRequired => Field::Email,
             Problem::Consent => Field::Consent,
         }
@@ -126,7 +130,12 @@ pub struct Draft {
 impl Draft {
     pub fn from_fields(fields: &Fields) -> Self {
         let keep = |key: &str, max: usize| -> String {
-            fields.get(key).unwrap_or("").chars().take(max + 20).collect()
+            fields
+                .get(key)
+                .unwrap_or("")
+                .chars()
+                .take(max + 20)
+                .collect()
         };
         Draft {
             name: keep("name", MAX_NAME),
@@ -150,7 +159,9 @@ pub fn validate(fields: &Fields, email_required: bool) -> Result<Entry, Vec<Prob
             problems.push(Problem::NameRequired);
             None
         }
-        (Some(n), false) => check_public_text(&n, Field::Name, MAX_NAME, &mut problems).then_some(n),
+        (Some(n), false) => {
+            check_public_text(&n, Field::Name, MAX_NAME, &mut problems).then_some(n)
+        }
     };
     let mut optional = |key: &str, field: Field, max: usize| {
         fields
@@ -253,42 +264,52 @@ fn is_forbidden_char(c: char) -> bool {
 /// Leading characters spreadsheets treat as a formula (OWASP CSV injection), in ASCII and
 /// full-width forms.
 fn starts_like_formula(value: &str) -> bool {
-    value
-        .chars()
-        .next()
-        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠' | '\t' | '\r'))
+    value.chars().next().is_some_and(|c| {
+        matches!(
+            c,
+            '=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠' | '\t' | '\r'
+        )
+    })
 }
 
 /// Top-level domains that show up in link spam; `word.tld` with one of these is a link.
 const LINK_TLDS: &[&str] = &[
-    "com", "org", "net", "info", "biz", "io", "co", "me", "ru", "su", "ua", "kr", "cn", "xyz", "top", "site",
-    "online", "club", "app", "dev", "link", "ly", "to", "gg", "tk", "ml", "ga", "cf", "gq", "tv", "cc", "us",
-    "uk", "de", "fr", "shop", "store", "live", "pro", "icu", "vip", "win", "bet", "fun", "space", "website",
-    "click", "onion", "рф",
+    "com", "org", "net", "info", "biz", "io", "co", "me", "ru", "su", "ua", "kr", "cn", "xyz",
+    "top", "site", "online", "club", "app", "dev", "link", "ly", "to", "gg", "tk", "ml", "ga",
+    "cf", "gq", "tv", "cc", "us", "uk", "de", "fr", "shop", "store", "live", "pro", "icu", "vip",
+    "win", "bet", "fun", "space", "website", "click", "onion", "рф",
 ];
 
 /// Whether a text carries a web or email address.
 fn contains_address(value: &str) -> bool {
     let lower = value.to_lowercase();
-    if lower.contains("://") || lower.contains("www.") || lower.contains("xn--") || lower.contains('@') {
+    if lower.contains("://")
+        || lower.contains("www.")
+        || lower.contains("xn--")
+        || lower.contains('@')
+    {
         return true;
     }
-    lower.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')').any(|word| {
-        let word = word.trim_end_matches(['.', '/', '!', '?', ';', ':']);
-        let Some((host, tld)) = word.rsplit_once('.') else {
-            return false;
-        };
-        let tld = tld.split('/').next().unwrap_or(tld);
-        let host_label = host.rsplit('.').next().unwrap_or(host);
-        host_label.chars().count() >= 2
-            && host_label.chars().all(|c| c.is_alphanumeric() || c == '-')
-            && LINK_TLDS.contains(&tld)
-    })
+    lower
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
+        .any(|word| {
+            let word = word.trim_end_matches(['.', '/', '!', '?', ';', ':']);
+            let Some((host, tld)) = word.rsplit_once('.') else {
+                return false;
+            };
+            let tld = tld.split('/').next().unwrap_or(tld);
+            let host_label = host.rsplit('.').next().unwrap_or(host);
+            host_label.chars().count() >= 2
+                && host_label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && LINK_TLDS.contains(&tld)
+        })
 }
 
 /// A light syntax check; the store's `email::normalize` decides the duplicate key.
 fn looks_like_email(e: &str) -> bool {
-    if e.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == '"') {
+    if e.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == '"')
+    {
         return false;
     }
     match e.split_once('@') {
@@ -316,19 +337,39 @@ mod tests {
     #[test]
     fn decoding_is_strict_about_utf8() {
         assert_eq!(fields("name=Kim+Ji-woo&x=%ED%95%9C").get("x"), Some("한"));
-        assert_eq!(Fields::parse(b"name=%FF%FE").unwrap_err(), DecodeError::BadEncoding);
-        assert_eq!(Fields::parse(b"name=\xff").unwrap_err(), DecodeError::BadEncoding);
-        assert!(matches!(Fields::parse(b"a=1&a=2"), Err(DecodeError::RepeatedField(_))));
+        assert_eq!(
+            Fields::parse(b"name=%FF%FE").unwrap_err(),
+            DecodeError::BadEncoding
+        );
+        assert_eq!(
+            Fields::parse(b"name=\xff").unwrap_err(),
+            DecodeError::BadEncoding
+        );
+        assert!(matches!(
+            Fields::parse(b"a=1&a=2"),
+            Err(DecodeError::RepeatedField(_))
+        ));
     }
 
     #[test]
     fn a_plain_signature_passes() {
-        let entry = validate(&fields("name=Kim+Ji-woo&affiliation=Teacher&country=Korea&consent=1"), false).unwrap();
+        let entry = validate(
+            &fields("name=Kim+Ji-woo&affiliation=Teacher&country=Korea&consent=1"),
+            false,
+        )
+        .unwrap();
         assert_eq!(entry.name.as_deref(), Some("Kim Ji-woo"));
         assert_eq!(entry.country.as_deref(), Some("Korea"));
         let entry = validate(&fields("name=&anonymous=1&consent=1"), false).unwrap();
         assert_eq!(entry.name, None);
-        for ok in ["J.R.R. Tolkien", "Dr. Jane Doe", "O'Brien", "Анна-Мария", "김지우", "Mr.Kim"] {
+        for ok in [
+            "J.R.R. Tolkien",
+            "Dr. Jane Doe",
+            "O'Brien",
+            "Анна-Мария",
+            "김지우",
+            "Mr.Kim",
+        ] {
             let body = format!("name={}&consent=1", ok.replace(' ', "+"));
             assert!(validate(&fields(&body), false).is_ok(), "{ok}");
         }
@@ -361,7 +402,13 @@ mod tests {
         assert!(problems.contains(&Problem::Consent));
         let long = "a".repeat(MAX_NAME + 1);
         let problems = validate(&fields(&format!("name={long}&consent=1")), false).unwrap_err();
-        assert_eq!(problems, vec![Problem::TooLong { field: Field::Name, max: MAX_NAME }]);
+        assert_eq!(
+            problems,
+            vec![Problem::TooLong {
+                field: Field::Name,
+                max: MAX_NAME
+            }]
+        );
         let problems = validate(&fields("name=A&email=nope&consent=1"), false).unwrap_err();
         assert_eq!(problems, vec![Problem::EmailInvalid]);
     }

@@ -61,20 +61,28 @@ impl SecurityHeaders {
     pub fn apply(&self, path: &str, headers: &mut HeaderMap) {
         headers.remove(header::SET_COOKIE);
         if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEFAULT_CSP));
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(DEFAULT_CSP),
+            );
         }
-        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         headers.insert(
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
         );
         headers.insert(
-            HeaderName::from_static("cross-origin-resource-policy"),
-            HeaderValue::from_static("same-origin"),
+            HeaderName::from_static("permissions-policy"),
+            PERMISSIONS.clone(),
         );
-        headers.insert(HeaderName::from_static("permissions-policy"), PERMISSIONS.clone());
         if let Some(onion) = &self.onion
             && let Ok(value) = HeaderValue::from_str(&format!("{onion}{path}"))
         {
@@ -84,7 +92,11 @@ impl SecurityHeaders {
 }
 
 /// Middleware: security headers on every response and one access-log line per request.
-pub async fn security_and_log(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub async fn security_and_log(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let start = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
@@ -105,8 +117,12 @@ pub async fn security_and_log(State(state): State<Arc<AppState>>, request: Reque
         // cut off so the log cannot be used to act for a signer.
         let shown = redact_token_path(&path);
         match client {
-            Some(ip) => tracing::info!(target: "missive::access", %method, path = %shown, status, micros, client = %ip),
-            None => tracing::info!(target: "missive::access", %method, path = %shown, status, micros),
+            Some(ip) => {
+                tracing::info!(target: "missive::access", %method, path = %shown, status, micros, client = %ip)
+            }
+            None => {
+                tracing::info!(target: "missive::access", %method, path = %shown, status, micros)
+            }
         }
     }
     response

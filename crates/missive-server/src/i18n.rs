@@ -518,7 +518,11 @@ mod tests {
         for t in [&EN, &KO, &RU, &UK] {
             assert!(t.count_line.contains("{count}"), "{}", t.lang);
             assert!(t.as_of.contains("{time}"), "{}", t.lang);
-            assert!(t.err_too_long.contains("{field}") && t.err_too_long.contains("{max}"), "{}", t.lang);
+            assert!(
+                t.err_too_long.contains("{field}") && t.err_too_long.contains("{max}"),
+                "{}",
+                t.lang
+            );
             assert!(t.err_rate_limited.contains("{minutes}"), "{}", t.lang);
             for key in ["{confirm_url}", "{edit_url}", "{days}"] {
                 assert!(t.mail_body.contains(key), "{} {key}", t.lang);

@@ -15,15 +15,23 @@ use crate::i18n::{Strings, fill};
 
 /// Where mail goes.
 pub enum Mailer {
-    Outbox { dir: PathBuf, from: Mailbox },
-    Smtp { transport: Box<AsyncSmtpTransport<Tokio1Executor>>, from: Mailbox },
+    Outbox {
+        dir: PathBuf,
+        from: Mailbox,
+    },
+    Smtp {
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
+        from: Mailbox,
+    },
 }
 
 impl std::fmt::Debug for Mailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The transport holds the SMTP credentials: never shown.
         match self {
-            Mailer::Outbox { dir, .. } => f.debug_struct("Mailer::Outbox").field("dir", dir).finish(),
+            Mailer::Outbox { dir, .. } => {
+                f.debug_struct("Mailer::Outbox").field("dir", dir).finish()
+            }
             Mailer::Smtp { .. } => f.debug_struct("Mailer::Smtp").finish_non_exhaustive(),
         }
     }
@@ -49,14 +57,19 @@ pub enum MailError {
 impl Mailer {
     /// Sets up the configured transport. Fails on a bad sender, SMTP URL or outbox folder.
     pub fn new(config: &ConfirmationConfig) -> Result<Self, String> {
-        let from: Mailbox = config
-            .from
-            .parse()
-            .map_err(|err| format!("confirmation.from {:?} is not a mail address: {err}", config.from))?;
+        let from: Mailbox = config.from.parse().map_err(|err| {
+            format!(
+                "confirmation.from {:?} is not a mail address: {err}",
+                config.from
+            )
+        })?;
         match config.transport {
             MailTransport::Outbox => {
                 std::fs::create_dir_all(&config.outbox).map_err(|err| {
-                    format!("cannot create the mail outbox {}: {err}", config.outbox.display())
+                    format!(
+                        "cannot create the mail outbox {}: {err}",
+                        config.outbox.display()
+                    )
                 })?;
                 Ok(Mailer::Outbox {
                     dir: config.outbox.clone(),
@@ -89,18 +102,30 @@ impl Mailer {
     ) -> Result<(), MailError> {
         let body = fill(
             t.mail_body,
-            &[("confirm_url", confirm_url), ("edit_url", edit_url), ("days", &days.to_string())],
+            &[
+                ("confirm_url", confirm_url),
+                ("edit_url", edit_url),
+                ("days", &days.to_string()),
+            ],
         );
         self.send(to, t.mail_subject, body).await
     }
 
     /// Tells an address that tried to sign again that nothing changed.
     pub async fn send_duplicate_notice(&self, t: &Strings, to: &str) -> Result<(), MailError> {
-        self.send(to, t.mail_duplicate_subject, t.mail_duplicate_body.to_string()).await
+        self.send(
+            to,
+            t.mail_duplicate_subject,
+            t.mail_duplicate_body.to_string(),
+        )
+        .await
     }
 
     async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
-        let to: Mailbox = to.trim().parse().map_err(|err: lettre::address::AddressError| MailError::Address(err.to_string()))?;
+        let to: Mailbox = to
+            .trim()
+            .parse()
+            .map_err(|err: lettre::address::AddressError| MailError::Address(err.to_string()))?;
         let from = match self {
             Mailer::Outbox { from, .. } | Mailer::Smtp { from, .. } => from.clone(),
         };
@@ -111,7 +136,10 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             // Quoted-printable keeps the (ASCII) links readable in the raw message, where
             // base64 would hide them from a person opening the .eml in a text editor.
-            .body(Body::new_with_encoding(body, ContentTransferEncoding::QuotedPrintable).unwrap_or_else(Body::new))
+            .body(
+                Body::new_with_encoding(body, ContentTransferEncoding::QuotedPrintable)
+                    .unwrap_or_else(Body::new),
+            )
             .map_err(|err| MailError::Build(err.to_string()))?;
         match self {
             Mailer::Outbox { dir, .. } => write_eml(dir, &message.formatted()).await,
@@ -132,7 +160,9 @@ async fn write_eml(dir: &std::path::Path, bytes: &[u8]) -> Result<(), MailError>
         path: dir.to_path_buf(),
         source: std::io::Error::other(err.to_string()),
     })?;
-    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S%.3fZ").to_string();
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%S%.3fZ")
+        .to_string();
     let name = format!("{stamp}-{}.eml", hex::encode(random));
     let tmp = dir.join(format!(".{name}.tmp"));
     let path = dir.join(&name);

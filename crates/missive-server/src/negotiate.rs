@@ -50,10 +50,11 @@ pub fn language<'a>(accept_language: Option<&str>, available: &[&'a str]) -> Opt
             return Some(exact);
         }
         let primary = tag.split('-').next().unwrap_or(tag);
-        if let Some(prefix) = available
-            .iter()
-            .find(|a| a.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(primary)))
-        {
+        if let Some(prefix) = available.iter().find(|a| {
+            a.split('-')
+                .next()
+                .is_some_and(|p| p.eq_ignore_ascii_case(primary))
+        }) {
             return Some(prefix);
         }
     }
@@ -66,7 +67,12 @@ fn parse_q(part: &str) -> (&str, f32) {
     let mut q = 1.0;
     for param in pieces {
         if let Some(value) = param.trim().strip_prefix("q=") {
-            q = value.trim().parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q)).unwrap_or(0.0);
+            q = value
+                .trim()
+                .parse::<f32>()
+                .ok()
+                .filter(|q| (0.0..=1.0).contains(q))
+                .unwrap_or(0.0);
         }
     }
     (name, q)

@@ -58,7 +58,11 @@ pub async fn signers(
             let per_page = state.config.signers_per_page;
             let offset = (page - 1) * u64::from(per_page);
             // One more than a page tells whether there is a next page.
-            let rows = match state.store.public_signers(site.letter(), offset, per_page + 1).await {
+            let rows = match state
+                .store
+                .public_signers(site.letter(), offset, per_page + 1)
+                .await
+            {
                 Ok(rows) => rows,
                 Err(err) => {
                     tracing::warn!(error = %err, "could not read the public list");
@@ -123,11 +127,21 @@ pub async fn signers(
 
 /// A link token: 64 lowercase hex characters, or nothing.
 fn token_hash(token: &str) -> Option<TokenHash> {
-    (token.len() == 64 && token.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-        .then(|| TokenHash::of_secret(token.as_bytes()))
+    (token.len() == 64
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    .then(|| TokenHash::of_secret(token.as_bytes()))
 }
 
-fn private_page(state: &AppState, t: &'static Strings, status: StatusCode, heading: &str, paragraphs: Vec<String>, body: String) -> Response {
+fn private_page(
+    state: &AppState,
+    t: &'static Strings,
+    status: StatusCode,
+    heading: &str,
+    paragraphs: Vec<String>,
+    body: String,
+) -> Response {
     let html = render::page(&PageView {
         t,
         title: heading,
@@ -141,7 +155,10 @@ fn private_page(state: &AppState, t: &'static Strings, status: StatusCode, headi
 }
 
 /// `GET /{lang}/confirm/{token}`: a page with a button. Touches nothing.
-pub async fn confirm_page(State(state): State<Arc<AppState>>, Path((lang, token)): Path<(String, String)>) -> Response {
+pub async fn confirm_page(
+    State(state): State<Arc<AppState>>,
+    Path((lang, token)): Path<(String, String)>,
+) -> Response {
     let t = strings_for(&state, &lang);
     if token_hash(&token).is_none() {
         return refuse(&state, t, Reject::LinkUnknown, "../");
@@ -157,19 +174,28 @@ pub async fn confirm_page(State(state): State<Arc<AppState>>, Path((lang, token)
 }
 
 /// `POST /{lang}/confirm/{token}`: confirms.
-pub async fn confirm(State(state): State<Arc<AppState>>, Path((lang, token)): Path<(String, String)>) -> Response {
+pub async fn confirm(
+    State(state): State<Arc<AppState>>,
+    Path((lang, token)): Path<(String, String)>,
+) -> Response {
     let t = strings_for(&state, &lang);
     let Some(hash) = token_hash(&token) else {
         return refuse(&state, t, Reject::LinkUnknown, "../");
     };
     match state.store.confirm(&hash, jiff::Timestamp::now()).await {
-        Ok(ConfirmOutcome::Confirmed { .. }) => {
-            private_page(&state, t, StatusCode::OK, t.confirm_heading, vec![t.confirmed_body.to_string()], String::new())
-        }
-        Ok(ConfirmOutcome::AlreadyConfirmed) => private_page(
+        Ok(ConfirmOutcome::Confirmed { .. }) => private_page(
             &state,
             t,
             StatusCode::OK,
+            t.confirm_heading,
+            vec![t.confirmed_body.to_string()],
+            String::new(),
+        ),
+        // A reused link: nothing to do, said plainly (and as a 4xx, since nothing changed).
+        Ok(ConfirmOutcome::AlreadyConfirmed) => private_page(
+            &state,
+            t,
+            StatusCode::CONFLICT,
             t.confirm_heading,
             vec![t.already_confirmed_body.to_string()],
             String::new(),
@@ -184,7 +210,10 @@ pub async fn confirm(State(state): State<Arc<AppState>>, Path((lang, token)): Pa
 }
 
 /// `GET /{lang}/edit/{token}`: the signer's current values, to change or withdraw.
-pub async fn edit_page(State(state): State<Arc<AppState>>, Path((lang, token)): Path<(String, String)>) -> Response {
+pub async fn edit_page(
+    State(state): State<Arc<AppState>>,
+    Path((lang, token)): Path<(String, String)>,
+) -> Response {
     let t = strings_for(&state, &lang);
     let Some(hash) = token_hash(&token) else {
         return refuse(&state, t, Reject::LinkUnknown, "../");
@@ -202,7 +231,14 @@ pub async fn edit_page(State(state): State<Arc<AppState>>, Path((lang, token)): 
                     country: signer.country.as_deref().unwrap_or(""),
                 },
             );
-            private_page(&state, t, StatusCode::OK, t.edit_heading, vec![t.edit_intro.to_string()], body)
+            private_page(
+                &state,
+                t,
+                StatusCode::OK,
+                t.edit_heading,
+                vec![t.edit_intro.to_string()],
+                body,
+            )
         }
         Ok(None) => refuse(&state, t, Reject::LinkUnknown, "../"),
         Err(err) => {
@@ -213,7 +249,11 @@ pub async fn edit_page(State(state): State<Arc<AppState>>, Path((lang, token)): 
 }
 
 /// `POST /{lang}/edit/{token}`: `action=update` with the public fields, or `action=withdraw`.
-pub async fn edit(State(state): State<Arc<AppState>>, Path((lang, token)): Path<(String, String)>, request: Request) -> Response {
+pub async fn edit(
+    State(state): State<Arc<AppState>>,
+    Path((lang, token)): Path<(String, String)>,
+    request: Request,
+) -> Response {
     let t = strings_for(&state, &lang);
     let Some(hash) = token_hash(&token) else {
         return refuse(&state, t, Reject::LinkUnknown, "../");
@@ -224,7 +264,10 @@ pub async fn edit(State(state): State<Arc<AppState>>, Path((lang, token)): Path<
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
     if !is_form {
         return refuse(&state, t, Reject::ContentType, "../");
     }
@@ -239,7 +282,14 @@ pub async fn edit(State(state): State<Arc<AppState>>, Path((lang, token)): Path<
     };
     match fields.get("action") {
         Some("withdraw") => match state.store.withdraw(&hash).await {
-            Ok(()) => private_page(&state, t, StatusCode::OK, t.edit_heading, vec![t.withdrawn_body.to_string()], String::new()),
+            Ok(()) => private_page(
+                &state,
+                t,
+                StatusCode::OK,
+                t.edit_heading,
+                vec![t.withdrawn_body.to_string()],
+                String::new(),
+            ),
             Err(StoreError::NotFound) => refuse(&state, t, Reject::LinkUnknown, "../"),
             Err(err) => {
                 tracing::warn!(error = %err, "could not withdraw a signature");
@@ -294,7 +344,14 @@ pub async fn edit(State(state): State<Arc<AppState>>, Path((lang, token)): Path<
                             country: entry.country.as_deref().unwrap_or(""),
                         },
                     );
-                    private_page(&state, t, StatusCode::OK, t.edit_heading, vec![t.saved_body.to_string()], body)
+                    private_page(
+                        &state,
+                        t,
+                        StatusCode::OK,
+                        t.edit_heading,
+                        vec![t.saved_body.to_string()],
+                        body,
+                    )
                 }
                 Err(StoreError::NotFound) => refuse(&state, t, Reject::LinkUnknown, "../"),
                 Err(err) => {

@@ -27,7 +27,10 @@ pub fn css_source(css: &str) -> String {
 
 /// The script's file name, with its content hash so it can be cached forever.
 pub fn script_name() -> String {
-    format!("sign.{}.js", &hex::encode(Sha256::digest(SIGN_JS.as_bytes()))[..16])
+    format!(
+        "sign.{}.js",
+        &hex::encode(Sha256::digest(SIGN_JS.as_bytes()))[..16]
+    )
 }
 
 /// The policy of the server's own pages.
@@ -47,7 +50,10 @@ impl CountView {
     pub fn new(t: &Strings, count: u64, as_of: jiff::Timestamp) -> Self {
         let time = as_of.strftime("%H:%M:%S UTC").to_string();
         CountView {
-            line: fill(t.count_line, &[("count", &i18n::group_digits(count, t.thousands))]),
+            line: fill(
+                t.count_line,
+                &[("count", &i18n::group_digits(count, t.thousands))],
+            ),
             as_of: fill(t.as_of, &[("time", &time)]),
             datetime: as_of.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         }
@@ -122,7 +128,11 @@ pub fn sign_form(view: &FormView<'_>) -> String {
         count_refresh_ms: view.count_refresh_ms,
         token: view.token,
         draft: view.draft,
-        problems: view.problems.iter().map(|p| problem_message(view.t, p)).collect(),
+        problems: view
+            .problems
+            .iter()
+            .map(|p| problem_message(view.t, p))
+            .collect(),
         invalid: Invalid::from(view.problems),
         email_required: view.email_required,
         script_name: view.script_name,
@@ -144,7 +154,10 @@ pub fn problem_message(t: &Strings, problem: &Problem) -> String {
     };
     match problem {
         Problem::NameRequired => t.err_name_required.to_string(),
-        Problem::TooLong { field: f, max } => fill(t.err_too_long, &[("field", field(f)), ("max", &max.to_string())]),
+        Problem::TooLong { field: f, max } => fill(
+            t.err_too_long,
+            &[("field", field(f)), ("max", &max.to_string())],
+        ),
         Problem::Url(f) => fill(t.err_url, &[("field", field(f))]),
         Problem::Control(f) => fill(t.err_control, &[("field", field(f))]),
         Problem::Formula(f) => fill(t.err_formula, &[("field", field(f))]),
@@ -235,7 +248,11 @@ pub fn edit_form(t: &'static Strings, view: &EditView<'_>) -> String {
     EditForm {
         t,
         pending: view.pending,
-        problems: view.problems.iter().map(|p| problem_message(t, p)).collect(),
+        problems: view
+            .problems
+            .iter()
+            .map(|p| problem_message(t, p))
+            .collect(),
         name: view.name,
         anonymous: view.anonymous,
         affiliation: view.affiliation,
@@ -301,7 +318,10 @@ mod tests {
             script_name: "sign.x.js",
         });
         assert!(!html.contains("<script>alert"), "{html}");
-        assert!(html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"),
+            "{html}"
+        );
         assert!(html.contains("name=\"form_token\" value=\"abc\""));
         assert!(html.contains("role=\"alert\""));
         // The style element is exactly the hashed stylesheet.

@@ -110,7 +110,10 @@ impl Reject {
                 .join(" "),
             Reject::Honeypot => t.err_honeypot.into(),
             Reject::Duplicate => t.err_duplicate.into(),
-            Reject::RateLimited { retry_after_secs, script } => {
+            Reject::RateLimited {
+                retry_after_secs,
+                script,
+            } => {
                 if *script {
                     t.err_rate_limited_script.into()
                 } else {
@@ -157,11 +160,19 @@ impl Reject {
     }
 
     /// A page with the message (and `body`, trusted HTML such as the form again).
-    pub fn page(&self, t: &'static Strings, server_csp: &HeaderValue, body: String, home: &str) -> Response {
+    pub fn page(
+        &self,
+        t: &'static Strings,
+        server_csp: &HeaderValue,
+        body: String,
+        home: &str,
+    ) -> Response {
         let heading = match self {
-            Reject::NotFound | Reject::UnknownLetter | Reject::Method | Reject::LinkUnknown | Reject::LinkExpired => {
-                t.err_not_found
-            }
+            Reject::NotFound
+            | Reject::UnknownLetter
+            | Reject::Method
+            | Reject::LinkUnknown
+            | Reject::LinkExpired => t.err_not_found,
             _ => t.error_heading,
         };
         let heading = if matches!(self, Reject::LinkExpired | Reject::LinkUnknown) {
@@ -185,7 +196,9 @@ impl Reject {
 
     fn add_headers(&self, response: &mut Response) {
         let retry = match self {
-            Reject::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
+            Reject::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             Reject::Unavailable => Some(60),
             Reject::Busy => Some(30),
             _ => None,
@@ -217,9 +230,15 @@ fn field_name(field: Field) -> &'static str {
 pub fn html_response(status: StatusCode, html: String, csp: &HeaderValue) -> Response {
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
+    headers.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
     headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
     response
 }

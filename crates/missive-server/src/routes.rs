@@ -24,27 +24,46 @@ use crate::{pages, sign};
 /// Builds the whole HTTP application around a started [`AppState`].
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/_missive/challenge", get(challenge).fallback(method_not_allowed))
+        .route(
+            "/_missive/challenge",
+            get(challenge).fallback(method_not_allowed),
+        )
         .route(
             "/{lang}/sign",
-            axum::routing::post(sign::sign).get(sign::sign_get).fallback(method_not_allowed),
+            axum::routing::post(sign::sign)
+                .get(sign::sign_get)
+                .fallback(method_not_allowed),
         )
-        .route("/{lang}/signers", get(pages::signers).fallback(method_not_allowed))
+        .route(
+            "/{lang}/signers",
+            get(pages::signers).fallback(method_not_allowed),
+        )
         .route(
             "/{lang}/confirm/{token}",
-            get(pages::confirm_page).post(pages::confirm).fallback(method_not_allowed),
+            get(pages::confirm_page)
+                .post(pages::confirm)
+                .fallback(method_not_allowed),
         )
         .route(
             "/{lang}/edit/{token}",
-            get(pages::edit_page).post(pages::edit).fallback(method_not_allowed),
+            get(pages::edit_page)
+                .post(pages::edit)
+                .fallback(method_not_allowed),
         )
         .fallback(static_files)
-        .layer(middleware::from_fn_with_state(state.clone(), security_and_log))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_and_log,
+        ))
         .with_state(state)
 }
 
 /// The client's address, for the rate-limit key only (hashed at once, never kept).
-pub fn client_ip(state: &AppState, headers: &HeaderMap, extensions: &axum::http::Extensions) -> Option<IpAddr> {
+pub fn client_ip(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> Option<IpAddr> {
     if state.config.trust_forwarded_for
         && let Some(ip) = headers
             .get("x-forwarded-for")
@@ -54,7 +73,9 @@ pub fn client_ip(state: &AppState, headers: &HeaderMap, extensions: &axum::http:
     {
         return Some(ip);
     }
-    extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
 }
 
 /// Whether the caller wants JSON (the signing script) rather than a page.
@@ -124,7 +145,10 @@ async fn static_files(State(state): State<Arc<AppState>>, request: Request) -> R
         Some(site.count_json.clone())
     } else if let Some(name) = key.strip_prefix("_missive/") {
         (name == state.script_name).then(|| state.script.clone())
-    } else if let Some(lang) = key.strip_suffix("/index.html").or_else(|| key.strip_suffix('/')) {
+    } else if let Some(lang) = key
+        .strip_suffix("/index.html")
+        .or_else(|| key.strip_suffix('/'))
+    {
         site.pages.get(lang).cloned()
     } else if site.pages.contains_key(key) {
         // `/ko` → `/ko/`, so relative links in the page resolve.
@@ -133,6 +157,16 @@ async fn static_files(State(state): State<Arc<AppState>>, request: Request) -> R
         site.bundle.files.get(key).cloned()
     };
     let Some(asset) = asset else {
+        if key == "favicon.ico" {
+            // Browsers ask for it on their own; an empty answer keeps a 404 out of every
+            // reader's console when the bundle has no icon.
+            let mut response = StatusCode::NO_CONTENT.into_response();
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            );
+            return response;
+        }
         return not_found(&state, path);
     };
     if method != Method::GET && method != Method::HEAD {
@@ -143,22 +177,33 @@ async fn static_files(State(state): State<Arc<AppState>>, request: Request) -> R
 }
 
 /// The root: a redirect to the reader's language, or the bundle's plain list of languages.
-fn root(state: &AppState, site: &crate::site::Site, method: &Method, headers: &HeaderMap) -> Response {
+fn root(
+    state: &AppState,
+    site: &crate::site::Site,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Response {
     let languages: Vec<&str> = site.bundle.languages().collect();
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
     if let Some(lang) = negotiate::language(accept, &languages) {
         let mut response = Redirect::temporary(&format!("/{lang}/")).into_response();
         let h = response.headers_mut();
         h.insert(header::VARY, HeaderValue::from_static("accept-language"));
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300"),
+        );
         return response;
     }
     match site.bundle.files.get("index.html") {
         Some(index) if method == Method::GET || method == Method::HEAD => {
             let mut response = files::respond(index, method, headers);
-            response
-                .headers_mut()
-                .insert(header::VARY, HeaderValue::from_static("accept-encoding, accept-language"));
+            response.headers_mut().insert(
+                header::VARY,
+                HeaderValue::from_static("accept-encoding, accept-language"),
+            );
             response
         }
         Some(_) => Reject::Method.page(&i18n::EN, &state.server_csp, String::new(), "/"),
@@ -168,7 +213,11 @@ fn root(state: &AppState, site: &crate::site::Site, method: &Method, headers: &H
                 "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Languages</title></head><body><ul>",
             );
             for t in &site.bundle.manifest.translations {
-                let name = if t.language_name.is_empty() { &t.lang } else { &t.language_name };
+                let name = if t.language_name.is_empty() {
+                    &t.lang
+                } else {
+                    &t.language_name
+                };
                 html.push_str(&format!(
                     "<li><a href=\"{0}/\" hreflang=\"{0}\">{1}</a></li>",
                     escape(&t.lang),
@@ -178,9 +227,15 @@ fn root(state: &AppState, site: &crate::site::Site, method: &Method, headers: &H
             html.push_str("</ul></body></html>");
             let mut response = (StatusCode::OK, html).into_response();
             let h = response.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
             h.insert(header::VARY, HeaderValue::from_static("accept-language"));
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=60"),
+            );
             response
         }
     }
@@ -188,25 +243,32 @@ fn root(state: &AppState, site: &crate::site::Site, method: &Method, headers: &H
 
 fn permanent_redirect(to: &str) -> Response {
     let mut response = Redirect::permanent(to).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     response
 }
 
 fn not_found(state: &AppState, path: &str) -> Response {
     let t = strings_for(state, first_segment(path));
     let mut response = Reject::NotFound.page(t, &state.server_csp, String::new(), "/");
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
     response
 }
 
 /// Percent-decodes a path; `None` for invalid UTF-8 or a `..` segment.
 fn decode_path(path: &str) -> Option<String> {
-    let decoded = percent_encoding::percent_decode_str(path).decode_utf8().ok()?;
-    if decoded.split('/').any(|s| s == ".." || s == ".") || decoded.contains('\\') || decoded.contains('\0') {
+    let decoded = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .ok()?;
+    if decoded.split('/').any(|s| s == ".." || s == ".")
+        || decoded.contains('\\')
+        || decoded.contains('\0')
+    {
         return None;
     }
     Some(decoded.into_owned())

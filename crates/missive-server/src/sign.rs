@@ -33,11 +33,19 @@ struct Ctx<'a> {
 }
 
 /// `GET /{lang}/sign` (a reload of a result page): back to the form.
-pub async fn sign_get(Path(lang): Path<String>) -> Response {
-    Redirect::to(&format!("/{}/#sign", crate::routes::escape(&lang))).into_response()
+pub async fn sign_get(State(state): State<Arc<AppState>>, Path(lang): Path<String>) -> Response {
+    // Only a language of the bundle goes into the Location header.
+    if state.site.load().has_language(&lang) {
+        return Redirect::to(&format!("/{lang}/#sign")).into_response();
+    }
+    Reject::NotFound.page(&i18n::EN, &state.server_csp, String::new(), "/")
 }
 
-pub async fn sign(State(state): State<Arc<AppState>>, Path(lang): Path<String>, request: Request) -> Response {
+pub async fn sign(
+    State(state): State<Arc<AppState>>,
+    Path(lang): Path<String>,
+    request: Request,
+) -> Response {
     let json = wants_json(request.headers());
     let site = state.site.load_full();
     if !site.has_language(&lang) {
@@ -85,7 +93,10 @@ pub async fn sign(State(state): State<Arc<AppState>>, Path(lang): Path<String>, 
     let proof: Option<Proof> = if !state.config.abuse.require_proof {
         None
     } else if fields.get("pow_token").is_some() {
-        match state.guard.check_pow(fields.get("pow_token"), fields.get("pow_solution"), now) {
+        match state
+            .guard
+            .check_pow(fields.get("pow_token"), fields.get("pow_solution"), now)
+        {
             Ok(proof) => Some(proof),
             Err(err) => return ctx.refuse(proof_reject(err), Some(&draft)),
         }
@@ -121,7 +132,9 @@ pub async fn sign(State(state): State<Arc<AppState>>, Path(lang): Path<String>, 
     let email_key = match entry.email.as_deref().map(missive_store::email::normalize) {
         None => None,
         Some(Ok(normalized)) => Some(missive_store::email::key(&normalized)),
-        Some(Err(_)) => return ctx.refuse(Reject::Invalid(vec![Problem::EmailInvalid]), Some(&draft)),
+        Some(Err(_)) => {
+            return ctx.refuse(Reject::Invalid(vec![Problem::EmailInvalid]), Some(&draft));
+        }
     };
     let (edit_secret, edit_hash) = match new_token() {
         Ok(pair) => pair,
@@ -133,9 +146,18 @@ pub async fn sign(State(state): State<Arc<AppState>>, Path(lang): Path<String>, 
             return ctx.refuse(Reject::Unavailable, Some(&draft));
         };
         let expires_at = created_at
-            .checked_add(jiff::SignedDuration::try_from(state.config.confirmation.expires_after).unwrap_or_default())
+            .checked_add(
+                jiff::SignedDuration::try_from(state.config.confirmation.expires_after)
+                    .unwrap_or_default(),
+            )
             .unwrap_or(created_at);
-        Some((secret, PendingConfirmation { token: hash, expires_at }))
+        Some((
+            secret,
+            PendingConfirmation {
+                token: hash,
+                expires_at,
+            },
+        ))
     } else {
         None
     };
@@ -169,15 +191,27 @@ pub async fn sign(State(state): State<Arc<AppState>>, Path(lang): Path<String>, 
             return ctx.refuse(Reject::Duplicate, Some(&draft));
         }
         Err(WriteError::Busy) => return ctx.refuse(Reject::Busy, Some(&draft)),
-        Err(WriteError::Store | WriteError::Closed) => return ctx.refuse(Reject::Unavailable, Some(&draft)),
+        Err(WriteError::Store | WriteError::Closed) => {
+            return ctx.refuse(Reject::Unavailable, Some(&draft));
+        }
     }
 
-    if let (Some(mailer), Some((confirm_secret, _)), Some(email)) = (&state.mailer, &confirm, entry.email.as_deref()) {
+    if let (Some(mailer), Some((confirm_secret, _)), Some(email)) =
+        (&state.mailer, &confirm, entry.email.as_deref())
+    {
         let base = mail_base(&state);
         let confirm_url = format!("{base}{}/confirm/{confirm_secret}", ctx.lang);
         let edit_url = format!("{base}{}/edit/{edit_secret}", ctx.lang);
-        let days = state.config.confirmation.expires_after.as_secs().div_ceil(86_400);
-        if let Err(err) = mailer.send_confirmation(ctx.t, email, &confirm_url, &edit_url, days).await {
+        let days = state
+            .config
+            .confirmation
+            .expires_after
+            .as_secs()
+            .div_ceil(86_400);
+        if let Err(err) = mailer
+            .send_confirmation(ctx.t, email, &confirm_url, &edit_url, days)
+            .await
+        {
             tracing::warn!(error = %err, "could not send a confirmation mail; the pending signature was removed");
             // Without the mail the signature could never be confirmed: take it back out, so
             // the address can be used again at once.
@@ -188,7 +222,13 @@ pub async fn sign(State(state): State<Arc<AppState>>, Path(lang): Path<String>, 
         }
         return ctx.mail_sent();
     }
-    ctx.signed(&edit_secret, parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()))
+    ctx.signed(
+        &edit_secret,
+        parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok()),
+    )
 }
 
 fn proof_reject(err: ProofError) -> Reject {
@@ -206,7 +246,10 @@ fn is_form(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 /// Reads a body up to `limit` bytes; longer is refused before it is read in full.
@@ -223,9 +266,13 @@ pub async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<
         Ok(bytes) => Ok(bytes.to_vec()),
         Err(err) => {
             // Over the limit, or the client went away mid-body.
-            let too_large =
-                std::error::Error::source(&err).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            Err(if too_large { Reject::BodyTooLarge } else { Reject::BadRequest })
+            let too_large = std::error::Error::source(&err)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            Err(if too_large {
+                Reject::BodyTooLarge
+            } else {
+                Reject::BadRequest
+            })
         }
     }
 }
@@ -233,7 +280,8 @@ pub async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<
 /// A fresh secret for a link (64 hex characters) and the hash the store keeps.
 fn new_token() -> Result<(String, TokenHash), ()> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|err| tracing::error!(%err, "no randomness for a token"))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|err| tracing::error!(%err, "no randomness for a token"))?;
     let secret = hex::encode(bytes);
     let hash = TokenHash::of_secret(secret.as_bytes());
     Ok((secret, hash))
@@ -312,7 +360,10 @@ impl Ctx<'_> {
             t,
             title: t.review_heading,
             heading: t.review_heading,
-            paragraphs: vec![t.review_intro.to_string(), format!("{}: {shown}", t.shown_as)],
+            paragraphs: vec![
+                t.review_intro.to_string(),
+                format!("{}: {shown}", t.shown_as),
+            ],
             edit_url: None,
             body: self.form(draft, &[]),
             home: "./",
@@ -353,7 +404,13 @@ impl Ctx<'_> {
     /// answer looks the same whether the address was new or already used.
     fn mail_sent(&self) -> Response {
         let t = self.t;
-        let days = self.state.config.confirmation.expires_after.as_secs().div_ceil(86_400);
+        let days = self
+            .state
+            .config
+            .confirmation
+            .expires_after
+            .as_secs()
+            .div_ceil(86_400);
         let body = fill(t.mail_sent_body, &[("days", &days.to_string())]);
         if self.json {
             return json_response(
@@ -383,7 +440,11 @@ impl Ctx<'_> {
 fn display_url(state: &AppState, host: Option<&str>, lang: &str, path: &str) -> String {
     match (&state.config.public_url, host) {
         (Some(url), _) => format!("{}/{lang}/{path}", url.trim_end_matches('/')),
-        (None, Some(host)) if host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) => {
+        (None, Some(host))
+            if host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) =>
+        {
             format!("http://{host}/{lang}/{path}")
         }
         _ => format!("/{lang}/{path}"),

@@ -11,7 +11,7 @@ use crate::bundle::Bundle;
 use crate::form::Draft;
 use crate::headers::page_csp;
 use crate::i18n;
-use crate::render::{self, CountView, FormView, FORM_CSS};
+use crate::render::{self, CountView, FORM_CSS, FormView};
 
 /// Brotli quality for pages re-rendered at every count change: fast, and still far smaller
 /// than gzip. Static files use the configured quality once at load.
@@ -79,7 +79,11 @@ impl Site {
     }
 }
 
-fn render_pages(bundle: &Bundle, count: CountSnapshot, settings: &RenderSettings) -> HashMap<String, Arc<Asset>> {
+fn render_pages(
+    bundle: &Bundle,
+    count: CountSnapshot,
+    settings: &RenderSettings,
+) -> HashMap<String, Arc<Asset>> {
     let form_style = render::css_source(FORM_CSS);
     let draft = Draft::default();
     bundle
@@ -99,7 +103,9 @@ fn render_pages(bundle: &Bundle, count: CountSnapshot, settings: &RenderSettings
                 email_required: settings.email_required,
                 script_name: &settings.script_name,
             });
-            let mut html = String::with_capacity(template.before.len() + form.len() + template.after.len() + 1);
+            let mut html = String::with_capacity(
+                template.before.len() + form.len() + template.after.len() + 1,
+            );
             html.push_str(&template.before);
             html.push_str(&form);
             html.push('\n');

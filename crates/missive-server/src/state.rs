@@ -64,19 +64,27 @@ impl AppState {
     /// maintainer. Must be called inside a Tokio runtime.
     pub async fn start(config: ServerConfig) -> Result<Arc<AppState>, ServerError> {
         config.validate().map_err(ServerError::Config)?;
-        let store = Store::open(&config.database).await.map_err(ServerError::Store)?;
+        let store = Store::open(&config.database)
+            .await
+            .map_err(ServerError::Store)?;
         Self::start_with_store(config, store).await
     }
 
     /// Like [`AppState::start`] with an already open store (tests, embedding).
-    pub async fn start_with_store(config: ServerConfig, store: Store) -> Result<Arc<AppState>, ServerError> {
+    pub async fn start_with_store(
+        config: ServerConfig,
+        store: Store,
+    ) -> Result<Arc<AppState>, ServerError> {
         config.validate().map_err(ServerError::Config)?;
         let mailer = match config.confirmation.mode {
             ConfirmationMode::Off => None,
-            ConfirmationMode::Email => Some(Mailer::new(&config.confirmation).map_err(ServerError::Mail)?),
+            ConfirmationMode::Email => {
+                Some(Mailer::new(&config.confirmation).map_err(ServerError::Mail)?)
+            }
         };
-        let guard = Guard::new(config.abuse.clone())
-            .map_err(|err| ServerError::Config(format!("no randomness for the server's secret: {err}")))?;
+        let guard = Guard::new(config.abuse.clone()).map_err(|err| {
+            ServerError::Config(format!("no randomness for the server's secret: {err}"))
+        })?;
         let dir = config.bundle.clone();
         let quality = config.brotli_quality;
         let bundle = tokio::task::spawn_blocking(move || Bundle::load(&dir, quality))
@@ -109,7 +117,8 @@ impl AppState {
             None,
             11,
         ));
-        let (writer, writer_task) = Writer::spawn(store.clone(), config.writer.max_batch, config.writer.queue);
+        let (writer, writer_task) =
+            Writer::spawn(store.clone(), config.writer.max_batch, config.writer.queue);
         let state = Arc::new(AppState {
             security: SecurityHeaders::new(config.onion.as_deref()),
             script_name: settings.script_name.clone(),
@@ -149,7 +158,9 @@ impl AppState {
         let next = if count != site.page_count.count || stale {
             let bundle = site.bundle.clone();
             let settings = self.settings.clone();
-            match tokio::task::spawn_blocking(move || Site::build(bundle, snapshot, &settings)).await {
+            match tokio::task::spawn_blocking(move || Site::build(bundle, snapshot, &settings))
+                .await
+            {
                 Ok(next) => {
                     *lock(&self.last_page_render) = Instant::now();
                     next
@@ -181,7 +192,9 @@ impl AppState {
                 Ok(Err(_)) | Err(_) => return Ok(false),
             }
         };
-        if identity == site.bundle.identity || lock(&self.failed_identity).as_ref() == Some(&identity) {
+        if identity == site.bundle.identity
+            || lock(&self.failed_identity).as_ref() == Some(&identity)
+        {
             return Ok(false);
         }
         let quality = self.config.brotli_quality;
@@ -266,9 +279,20 @@ async fn maintain(state: Weak<AppState>) {
             _ = prune_tick.tick() => {
                 let Some(s) = state.upgrade() else { return };
                 s.guard.prune(now_ms());
-                let mut cache = lock(&s.signers_cache);
-                let ttl = s.config.count_refresh;
-                cache.retain(|_, (made, _)| made.elapsed() < ttl);
+                {
+                    let mut cache = lock(&s.signers_cache);
+                    let ttl = s.config.count_refresh;
+                    cache.retain(|_, (made, _)| made.elapsed() < ttl);
+                }
+                if s.config.confirmation.mode == ConfirmationMode::Email {
+                    // Pending signatures whose link expired are never counted: remove them, so
+                    // nothing is kept about people who did not confirm.
+                    match s.store.purge_expired(jiff::Timestamp::now()).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(removed = n, "removed expired unconfirmed signatures"),
+                        Err(err) => tracing::warn!(error = %err, "could not remove expired unconfirmed signatures"),
+                    }
+                }
             }
         }
     }

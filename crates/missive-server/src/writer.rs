@@ -51,7 +51,11 @@ impl std::fmt::Debug for Job {
 
 impl Writer {
     /// Starts the writer task. It stops when every handle is dropped, after draining.
-    pub fn spawn(store: Store, max_batch: usize, queue: usize) -> (Writer, tokio::task::JoinHandle<()>) {
+    pub fn spawn(
+        store: Store,
+        max_batch: usize,
+        queue: usize,
+    ) -> (Writer, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(queue.max(1));
         let stats = Arc::new(WriterStats::default());
         let task = tokio::spawn(run(store, rx, max_batch.max(1), stats.clone()));
@@ -66,7 +70,9 @@ impl Writer {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(job)) => {
                 // Wait a little for room rather than refusing at the first spike.
-                let wait = tokio::time::timeout(std::time::Duration::from_secs(5), self.tx.send(job)).await;
+                let wait =
+                    tokio::time::timeout(std::time::Duration::from_secs(5), self.tx.send(job))
+                        .await;
                 match wait {
                     Ok(Ok(())) => {}
                     Ok(Err(_)) => return Err(WriteError::Closed),
@@ -82,38 +88,41 @@ impl Writer {
 async fn run(store: Store, mut rx: mpsc::Receiver<Job>, max_batch: usize, stats: Arc<WriterStats>) {
     let mut jobs: Vec<Job> = Vec::with_capacity(max_batch);
     let mut signers: Vec<NewSigner> = Vec::with_capacity(max_batch);
+    let mut replies: Vec<oneshot::Sender<WriteResult>> = Vec::with_capacity(max_batch);
     loop {
-        jobs.clear();
         if rx.recv_many(&mut jobs, max_batch).await == 0 {
             break;
         }
-        signers.clear();
-        signers.extend(jobs.iter().map(|j| j.signer.clone()));
+        for job in jobs.drain(..) {
+            signers.push(job.signer);
+            replies.push(job.reply);
+        }
         let result = store.insert_batch(&signers).await;
-        let n = jobs.len() as u64;
+        let n = signers.len() as u64;
+        signers.clear();
         match result {
-            Ok(outcomes) if outcomes.len() == jobs.len() => {
+            Ok(outcomes) if outcomes.len() as u64 == n => {
                 stats.batches.fetch_add(1, Ordering::Relaxed);
                 stats.signatures.fetch_add(n, Ordering::Relaxed);
                 stats.largest_batch.fetch_max(n, Ordering::Relaxed);
-                for (job, outcome) in jobs.drain(..).zip(outcomes) {
-                    let _ = job.reply.send(Ok(outcome));
+                for (reply, outcome) in replies.drain(..).zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
                 }
             }
             Ok(outcomes) => {
                 tracing::error!(
-                    sent = jobs.len(),
+                    sent = n,
                     answered = outcomes.len(),
                     "the store answered a batch with the wrong number of outcomes; reporting every signature of it as not saved"
                 );
-                for job in jobs.drain(..) {
-                    let _ = job.reply.send(Err(WriteError::Store));
+                for reply in replies.drain(..) {
+                    let _ = reply.send(Err(WriteError::Store));
                 }
             }
             Err(err) => {
-                log_store_error(&err, jobs.len());
-                for job in jobs.drain(..) {
-                    let _ = job.reply.send(Err(WriteError::Store));
+                log_store_error(&err, n as usize);
+                for reply in replies.drain(..) {
+                    let _ = reply.send(Err(WriteError::Store));
                 }
             }
         }

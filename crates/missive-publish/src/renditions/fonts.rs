@@ -139,7 +139,9 @@ impl Fonts {
     /// Characters of `text` neither family can draw (whitespace and controls ignored).
     pub(crate) fn missing_chars(&self, text: &str) -> BTreeSet<char> {
         text.chars()
-            .filter(|c| !c.is_whitespace() && !c.is_control() && !missive_core::canonical::is_invisible(*c))
+            .filter(|c| {
+                !c.is_whitespace() && !c.is_control() && !missive_core::canonical::is_invisible(*c)
+            })
             .filter(|c| !self.covers(Family::Text, *c) && !self.covers(Family::Hangul, *c))
             .collect()
     }

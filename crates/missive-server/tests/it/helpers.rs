@@ -43,7 +43,10 @@ pub struct TestServer {
 /// Test defaults: fast refreshes, a light proof-of-work, no waiting to fill the form.
 pub fn config(dir: &Path) -> ServerConfig {
     let bundle = dir.join("public");
-    let mut config = ServerConfig::new(&bundle, format!("sqlite:{}", dir.join("signatures.db").display()));
+    let mut config = ServerConfig::new(
+        &bundle,
+        format!("sqlite:{}", dir.join("signatures.db").display()),
+    );
     config.count_refresh = Duration::from_millis(100);
     config.reload_poll = Duration::from_millis(50);
     config.brotli_quality = 5;
@@ -88,12 +91,16 @@ impl Reply {
         match self.header("content-encoding") {
             Some("br") => {
                 let mut out = Vec::new();
-                brotli::Decompressor::new(&self.raw[..], 4096).read_to_end(&mut out).unwrap();
+                brotli::Decompressor::new(&self.raw[..], 4096)
+                    .read_to_end(&mut out)
+                    .unwrap();
                 out
             }
             Some("gzip") => {
                 let mut out = Vec::new();
-                flate2::read::GzDecoder::new(&self.raw[..]).read_to_end(&mut out).unwrap();
+                flate2::read::GzDecoder::new(&self.raw[..])
+                    .read_to_end(&mut out)
+                    .unwrap();
                 out
             }
             _ => self.raw.clone(),
@@ -105,7 +112,8 @@ impl Reply {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.decoded()).unwrap_or_else(|err| panic!("not JSON ({err}): {}", self.text()))
+        serde_json::from_slice(&self.decoded())
+            .unwrap_or_else(|err| panic!("not JSON ({err}): {}", self.text()))
     }
 }
 
@@ -115,7 +123,8 @@ impl TestServer {
     }
 
     pub async fn get(&self, path: &str) -> Reply {
-        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
@@ -143,7 +152,10 @@ impl TestServer {
         let request = Request::builder()
             .method(Method::POST)
             .uri(path)
-            .header("content-type", "application/x-www-form-urlencoded;charset=UTF-8")
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded;charset=UTF-8",
+            )
             .header("accept", "application/json")
             .header("x-test-ip", ip)
             .body(Body::from(body.to_string()))
@@ -157,7 +169,8 @@ impl TestServer {
         let review = self.post_form(&path, fields, ip).await;
         assert_eq!(review.status, StatusCode::OK, "review: {}", review.text());
         let token = form_token(&review.text()).expect("the review page carries a form token");
-        self.post_form(&path, &format!("{fields}&form_token={token}"), ip).await
+        self.post_form(&path, &format!("{fields}&form_token={token}"), ip)
+            .await
     }
 
     /// Signs through the script path: challenge, proof-of-work, JSON post.
@@ -191,7 +204,9 @@ impl TestServer {
 
     pub async fn count(&self) -> u64 {
         self.state.refresh_count().await;
-        self.get("/count.json").await.json()["count"].as_u64().unwrap()
+        self.get("/count.json").await.json()["count"]
+            .as_u64()
+            .unwrap()
     }
 }
 
@@ -205,11 +220,21 @@ pub async fn send(state: &Arc<AppState>, mut request: Request<Body>) -> Reply {
         .to_string();
     let addr: SocketAddr = format!("{ip}:40000").parse().unwrap();
     request.extensions_mut().insert(ConnectInfo(addr));
-    let response = missive_server::router(state.clone()).oneshot(request).await.unwrap();
+    let response = missive_server::router(state.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let raw = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
-    Reply { status, headers, raw }
+    let raw = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        raw,
+    }
 }
 
 /// The form token in a page, if any.
@@ -245,5 +270,8 @@ pub fn enc(value: &str) -> String {
 
 /// A plain valid signature's fields.
 pub fn fields(name: &str) -> String {
-    format!("letter={LETTER}&name={}&affiliation=Teacher&country=Korea&consent=1", enc(name))
+    format!(
+        "letter={LETTER}&name={}&affiliation=Teacher&country=Korea&consent=1",
+        enc(name)
+    )
 }

@@ -21,7 +21,9 @@ fn republish(bundle: &std::path::Path, new_title: &str) {
     let html = original.replace("A letter to the soldiers", new_title);
     std::fs::write(&page, html).unwrap();
     let manifest = staging.join("bundle.toml");
-    let toml = std::fs::read_to_string(&manifest).unwrap().replace("version = 1", "version = 2");
+    let toml = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("version = 1", "version = 2");
     std::fs::write(&manifest, toml).unwrap();
     std::fs::rename(bundle, &old).unwrap();
     std::fs::rename(&staging, bundle).unwrap();

@@ -11,22 +11,34 @@ use crate::helpers::*;
 #[tokio::test]
 async fn signing_without_script_goes_through_a_review_step() {
     let server = start().await;
-    let review = server.post_form("/en/sign", &fields("Kim Ji-woo"), "192.0.2.10").await;
+    let review = server
+        .post_form("/en/sign", &fields("Kim Ji-woo"), "192.0.2.10")
+        .await;
     assert_eq!(review.status, StatusCode::OK);
     let html = review.text();
     assert!(html.contains("Check your signature"), "{html}");
     assert!(html.contains("Kim Ji-woo, Teacher (Korea)"), "{html}");
-    assert!(server.stored().await.is_empty(), "the review step writes nothing");
+    assert!(
+        server.stored().await.is_empty(),
+        "the review step writes nothing"
+    );
 
     let token = form_token(&html).unwrap();
     let signed = server
-        .post_form("/en/sign", &format!("{}&form_token={token}", fields("Kim Ji-woo")), "192.0.2.10")
+        .post_form(
+            "/en/sign",
+            &format!("{}&form_token={token}", fields("Kim Ji-woo")),
+            "192.0.2.10",
+        )
         .await;
     assert_eq!(signed.status, StatusCode::OK, "{}", signed.text());
     let html = signed.text();
     assert!(html.contains("your signature is counted"), "{html}");
     let edit = link_containing(&html, "/edit/").expect("a private edit link");
-    assert!(edit.starts_with("http://") || edit.starts_with('/'), "{edit}");
+    assert!(
+        edit.starts_with("http://") || edit.starts_with('/'),
+        "{edit}"
+    );
     assert_eq!(signed.header("cache-control"), Some("no-store"));
 
     let stored = server.stored().await;
@@ -38,7 +50,11 @@ async fn signing_without_script_goes_through_a_review_step() {
 
     // The same token cannot be used twice.
     let again = server
-        .post_form("/en/sign", &format!("{}&form_token={token}", fields("Kim Ji-woo")), "192.0.2.10")
+        .post_form(
+            "/en/sign",
+            &format!("{}&form_token={token}", fields("Kim Ji-woo")),
+            "192.0.2.10",
+        )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.text().contains("already sent"));
@@ -49,7 +65,10 @@ async fn signing_without_script_goes_through_a_review_step() {
 async fn signing_with_script_solves_a_challenge_and_a_replay_is_refused() {
     let server = start().await;
     let (token, solution) = server.solved_challenge("192.0.2.20").await;
-    let body = format!("{}&pow_token={token}&pow_solution={solution}", fields("Олена Петренко"));
+    let body = format!(
+        "{}&pow_token={token}&pow_solution={solution}",
+        fields("Олена Петренко")
+    );
     let first = server.post_json("/uk/sign", &body, "192.0.2.20").await;
     // The fixture has no Ukrainian page.
     assert_eq!(first.status, StatusCode::NOT_FOUND);
@@ -61,7 +80,10 @@ async fn signing_with_script_solves_a_challenge_and_a_replay_is_refused() {
     assert_eq!(json["ok"], true);
     assert_eq!(json["status"], "signed");
     assert!(json["edit_url"].as_str().unwrap().starts_with("edit/"));
-    assert!(json["message"].as_str().unwrap().contains("감사합니다"), "answered in Korean");
+    assert!(
+        json["message"].as_str().unwrap().contains("감사합니다"),
+        "answered in Korean"
+    );
 
     let replay = server.post_json("/ko/sign", &body, "192.0.2.20").await;
     assert_eq!(replay.status, StatusCode::CONFLICT);
@@ -88,7 +110,9 @@ async fn signing_with_script_solves_a_challenge_and_a_replay_is_refused() {
     assert_eq!(bad.json()["error"], "proof_invalid");
     assert_eq!(bad.json()["retry"], true);
     // The script path without any proof.
-    let none = server.post_json("/ko/sign", &fields("Lee"), "192.0.2.20").await;
+    let none = server
+        .post_json("/ko/sign", &fields("Lee"), "192.0.2.20")
+        .await;
     assert_eq!(none.status, StatusCode::BAD_REQUEST);
     assert_eq!(none.json()["error"], "proof_missing");
     assert_eq!(server.stored().await.len(), 1);
@@ -99,35 +123,64 @@ async fn the_count_moves_and_the_public_list_shows_only_shown_names() {
     let server = start().await;
     assert_eq!(server.count().await, 0);
     let page_before = server.get("/en/").await.text();
-    server.sign_script("en", &fields("Ada Lovelace"), "192.0.2.30").await;
     server
-        .sign_script("en", &format!("letter={LETTER}&anonymous=1&consent=1"), "192.0.2.31")
+        .sign_script("en", &fields("Ada Lovelace"), "192.0.2.30")
         .await;
-    server.sign_no_script("ko", &fields("<b>Grace</b> & Co"), "192.0.2.32").await;
+    server
+        .sign_script(
+            "en",
+            &format!("letter={LETTER}&anonymous=1&consent=1"),
+            "192.0.2.31",
+        )
+        .await;
+    server
+        .sign_no_script("ko", &fields("<b>Grace</b> & Co"), "192.0.2.32")
+        .await;
     assert_eq!(server.stored().await.len(), 3);
     assert_eq!(server.count().await, 3);
     let page_after = server.get("/en/").await.text();
     assert_ne!(page_before, page_after);
-    assert!(page_after.contains("Co-signatures so far: 3"), "{page_after}");
+    assert!(
+        page_after.contains("Co-signatures so far: 3"),
+        "{page_after}"
+    );
 
     tokio::time::sleep(Duration::from_millis(150)).await;
     let list = server.get("/en/signers").await;
     assert_eq!(list.status, StatusCode::OK);
     let html = list.text();
     assert!(html.contains("Ada Lovelace"), "{html}");
-    assert!(html.contains("&lt;b&gt;Grace&lt;/b&gt; &amp; Co") || html.contains("&#60;b&#62;Grace"), "escaped: {html}");
+    assert!(
+        html.contains("&lt;b&gt;Grace&lt;/b&gt; &amp; Co") || html.contains("&#60;b&#62;Grace"),
+        "escaped: {html}"
+    );
     assert!(!html.contains("<b>Grace"), "{html}");
-    assert_eq!(html.matches("<li>").count(), 2, "the count-only signer is not listed: {html}");
-    assert_eq!(server.get("/en/signers?page=2").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(server.get("/en/signers?page=abc").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(server.get("/xx/signers").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        html.matches("<li>").count(),
+        2,
+        "the count-only signer is not listed: {html}"
+    );
+    assert_eq!(
+        server.get("/en/signers?page=2").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        server.get("/en/signers?page=abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        server.get("/xx/signers").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn the_public_list_is_paginated() {
     let server = start_with(|c| c.signers_per_page = 2).await;
     for (i, name) in ["Ann", "Bob", "Cem", "Dia", "Eun"].iter().enumerate() {
-        let reply = server.sign_script("en", &fields(name), &format!("192.0.2.{}", 40 + i)).await;
+        let reply = server
+            .sign_script("en", &fields(name), &format!("192.0.2.{}", 40 + i))
+            .await;
         assert_eq!(reply.status, StatusCode::OK);
     }
     let first = server.get("/en/signers").await.text();
@@ -140,7 +193,10 @@ async fn the_public_list_is_paginated() {
 #[tokio::test]
 async fn a_signer_can_edit_and_withdraw_with_the_private_link() {
     let server = start().await;
-    let signed = server.sign_script("en", &fields("Typo Nmae"), "192.0.2.50").await.json();
+    let signed = server
+        .sign_script("en", &fields("Typo Nmae"), "192.0.2.50")
+        .await
+        .json();
     let edit = format!("/en/{}", signed["edit_url"].as_str().unwrap());
     let page = server.get(&edit).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -148,7 +204,11 @@ async fn a_signer_can_edit_and_withdraw_with_the_private_link() {
     assert_eq!(page.header("cache-control"), Some("no-store"));
 
     let updated = server
-        .post_form(&edit, "action=update&name=Typo+Name&affiliation=&country=Chile", "192.0.2.50")
+        .post_form(
+            &edit,
+            "action=update&name=Typo+Name&affiliation=&country=Chile",
+            "192.0.2.50",
+        )
         .await;
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.text());
     let stored = server.stored().await;
@@ -156,17 +216,30 @@ async fn a_signer_can_edit_and_withdraw_with_the_private_link() {
     assert_eq!(stored[0].affiliation, None);
     assert_eq!(stored[0].country.as_deref(), Some("Chile"));
 
-    let refused = server.post_form(&edit, "action=update&name=%3Dcmd()", "192.0.2.50").await;
+    let refused = server
+        .post_form(&edit, "action=update&name=%3Dcmd()", "192.0.2.50")
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(server.stored().await[0].name.as_deref(), Some("Typo Name"));
 
-    let withdrawn = server.post_form(&edit, "action=withdraw", "192.0.2.50").await;
+    let withdrawn = server
+        .post_form(&edit, "action=withdraw", "192.0.2.50")
+        .await;
     assert_eq!(withdrawn.status, StatusCode::OK);
     assert!(server.stored().await.is_empty());
     assert_eq!(server.count().await, 0);
     assert_eq!(server.get(&edit).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(server.post_form(&edit, "action=withdraw", "192.0.2.50").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(server.get("/en/edit/not-a-token").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        server
+            .post_form(&edit, "action=withdraw", "192.0.2.50")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        server.get("/en/edit/not-a-token").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -176,19 +249,28 @@ async fn bad_input_is_a_clear_4xx_and_writes_nothing() {
     let cases: Vec<(&str, Request<Body>, StatusCode, &str)> = vec![
         (
             "oversized body",
-            form_request("/en/sign", format!("{ok}&affiliation={}", "a".repeat(20_000))),
+            form_request(
+                "/en/sign",
+                format!("{ok}&affiliation={}", "a".repeat(20_000)),
+            ),
             StatusCode::PAYLOAD_TOO_LARGE,
             "too large",
         ),
         (
             "broken UTF-8",
-            form_request_bytes("/en/sign", b"letter=letter-to-soldiers&name=%FF%FE&consent=1".to_vec()),
+            form_request_bytes(
+                "/en/sign",
+                b"letter=letter-to-soldiers&name=%FF%FE&consent=1".to_vec(),
+            ),
             StatusCode::BAD_REQUEST,
             "garbled",
         ),
         (
             "raw invalid bytes",
-            form_request_bytes("/en/sign", b"letter=letter-to-soldiers&name=\xc3\x28&consent=1".to_vec()),
+            form_request_bytes(
+                "/en/sign",
+                b"letter=letter-to-soldiers&name=\xc3\x28&consent=1".to_vec(),
+            ),
             StatusCode::BAD_REQUEST,
             "garbled",
         ),
@@ -212,7 +294,9 @@ async fn bad_input_is_a_clear_4xx_and_writes_nothing() {
         ),
         (
             "no content type",
-            Request::post("/en/sign").body(Body::from(ok.clone())).unwrap(),
+            Request::post("/en/sign")
+                .body(Body::from(ok.clone()))
+                .unwrap(),
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "web form",
         ),
@@ -222,7 +306,12 @@ async fn bad_input_is_a_clear_4xx_and_writes_nothing() {
             StatusCode::NOT_FOUND,
             "no such letter",
         ),
-        ("unknown language", form_request("/de/sign", ok.clone()), StatusCode::NOT_FOUND, "no such page"),
+        (
+            "unknown language",
+            form_request("/de/sign", ok.clone()),
+            StatusCode::NOT_FOUND,
+            "no such page",
+        ),
         (
             "honeypot",
             form_request("/en/sign", format!("{ok}&website=http%3A%2F%2Fspam")),
@@ -267,13 +356,20 @@ async fn bad_input_is_a_clear_4xx_and_writes_nothing() {
         ),
         (
             "forged proof-of-work",
-            form_request("/en/sign", format!("{ok}&pow_token={}&pow_solution=1", "ab".repeat(42))),
+            form_request(
+                "/en/sign",
+                format!("{ok}&pow_token={}&pow_solution=1", "ab".repeat(42)),
+            ),
             StatusCode::BAD_REQUEST,
             "security check",
         ),
         (
             "PUT",
-            Request::builder().method(Method::PUT).uri("/en/sign").body(Body::empty()).unwrap(),
+            Request::builder()
+                .method(Method::PUT)
+                .uri("/en/sign")
+                .body(Body::empty())
+                .unwrap(),
             StatusCode::METHOD_NOT_ALLOWED,
             "does not accept",
         ),
@@ -285,9 +381,16 @@ async fn bad_input_is_a_clear_4xx_and_writes_nothing() {
         assert!(reply.status.is_client_error(), "{what}");
     }
     // In the signer's language.
-    let ko = server.post_form("/ko/sign", &fields("www.spam.example"), "192.0.2.60").await;
+    let ko = server
+        .post_form("/ko/sign", &fields("www.spam.example"), "192.0.2.60")
+        .await;
     assert_eq!(ko.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(ko.text().contains("웹 주소나 이메일 주소를 넣을 수 없습니다"), "{}", ko.text());
+    assert!(
+        ko.text()
+            .contains("웹 주소나 이메일 주소를 넣을 수 없습니다"),
+        "{}",
+        ko.text()
+    );
     // The form comes back filled in.
     assert!(ko.text().contains("value=\"www.spam.example\""));
     assert!(server.stored().await.is_empty(), "nothing was written");
@@ -308,17 +411,36 @@ fn form_request_bytes(path: &str, body: Vec<u8>) -> Request<Body> {
 async fn duplicate_emails_are_caught_however_they_are_written() {
     let server = start().await;
     let first = server
-        .sign_script("en", &format!("{}&email=ann.smith%2Bletter%40gmail.com", fields("Ann")), "192.0.2.70")
+        .sign_script(
+            "en",
+            &format!("{}&email=ann.smith%2Bletter%40gmail.com", fields("Ann")),
+            "192.0.2.70",
+        )
         .await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text());
     let again = server
-        .sign_script("en", &format!("{}&email=AnnSmith%40googlemail.com", fields("Ann S.")), "192.0.2.71")
+        .sign_script(
+            "en",
+            &format!("{}&email=AnnSmith%40googlemail.com", fields("Ann S.")),
+            "192.0.2.71",
+        )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
     assert_eq!(again.json()["error"], "duplicate_email");
-    assert!(again.json()["message"].as_str().unwrap().contains("already been used"));
+    assert!(
+        again.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("already been used")
+    );
     assert_eq!(server.stored().await.len(), 1);
-    let bad = server.sign_script("en", &format!("{}&email=not-an-address", fields("Bo")), "192.0.2.72").await;
+    let bad = server
+        .sign_script(
+            "en",
+            &format!("{}&email=not-an-address", fields("Bo")),
+            "192.0.2.72",
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.json()["problems"][0]["field"], "email");
 }
@@ -329,15 +451,26 @@ async fn a_form_sent_too_fast_or_too_late_is_refused_with_a_way_forward() {
         c.abuse.min_fill = Duration::from_secs(30);
     })
     .await;
-    let review = server.post_form("/en/sign", &fields("Quick"), "192.0.2.80").await;
+    let review = server
+        .post_form("/en/sign", &fields("Quick"), "192.0.2.80")
+        .await;
     let token = form_token(&review.text()).unwrap();
     let fast = server
-        .post_form("/en/sign", &format!("{}&form_token={token}", fields("Quick")), "192.0.2.80")
+        .post_form(
+            "/en/sign",
+            &format!("{}&form_token={token}", fields("Quick")),
+            "192.0.2.80",
+        )
         .await;
     assert_eq!(fast.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(fast.text().contains("very quick"), "{}", fast.text());
-    assert!(form_token(&fast.text()).is_some(), "a fresh form to send again");
-    let fast_script = server.sign_script("en", &fields("Quick"), "192.0.2.80").await;
+    assert!(
+        form_token(&fast.text()).is_some(),
+        "a fresh form to send again"
+    );
+    let fast_script = server
+        .sign_script("en", &fields("Quick"), "192.0.2.80")
+        .await;
     assert_eq!(fast_script.json()["error"], "too_fast");
     assert_eq!(fast_script.json()["retry"], true);
     assert!(server.stored().await.is_empty());
@@ -351,7 +484,10 @@ async fn a_form_sent_too_fast_or_too_late_is_refused_with_a_way_forward() {
     let late = server
         .post_json(
             "/en/sign",
-            &format!("{}&pow_token={token}&pow_solution={solution}", fields("Late")),
+            &format!(
+                "{}&pow_token={token}&pow_solution={solution}",
+                fields("Late")
+            ),
             "192.0.2.81",
         )
         .await;
@@ -369,20 +505,36 @@ async fn a_busy_network_is_slowed_down_not_shut_out() {
     .await;
     let nat = "198.51.100.1";
     for name in ["One", "Two"] {
-        assert_eq!(server.sign_no_script("en", &fields(name), nat).await.status, StatusCode::OK);
+        assert_eq!(
+            server.sign_no_script("en", &fields(name), nat).await.status,
+            StatusCode::OK
+        );
     }
     let third = server.sign_no_script("en", &fields("Three"), nat).await;
     assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(third.header("retry-after").is_some());
-    assert!(third.text().contains("turn on JavaScript"), "{}", third.text());
+    assert!(
+        third.text().contains("turn on JavaScript"),
+        "{}",
+        third.text()
+    );
     // With script, the next challenge is harder, and solving it gets through.
     let (token, _) = server.solved_challenge(nat).await;
-    let challenge = server.get_with("/_missive/challenge", &[("x-test-ip", nat)]).await.json();
+    let challenge = server
+        .get_with("/_missive/challenge", &[("x-test-ip", nat)])
+        .await
+        .json();
     assert!(challenge["difficulty"].as_u64().unwrap() > 6, "{challenge}");
     drop(token);
     let fourth = server.sign_script("en", &fields("Four"), nat).await;
     assert_eq!(fourth.status, StatusCode::OK, "{}", fourth.text());
     // Another network is not affected.
-    assert_eq!(server.sign_no_script("en", &fields("Five"), "203.0.113.5").await.status, StatusCode::OK);
+    assert_eq!(
+        server
+            .sign_no_script("en", &fields("Five"), "203.0.113.5")
+            .await
+            .status,
+        StatusCode::OK
+    );
     assert_eq!(server.stored().await.len(), 4);
 }

@@ -81,13 +81,14 @@ fn serve(layout: &DemoLayout, addr: &str) -> Result<u8> {
     let listen = addr
         .parse()
         .with_context(|| format!("--addr '{addr}' is not an address like 127.0.0.1:8080"))?;
-    println!(
-        "\nOpen http://{addr}/ — the letter in four languages, with its signature form."
-    );
+    println!("\nOpen http://{addr}/ — the letter in four languages, with its signature form.");
     crate::cmd::serve::run(crate::cmd::serve::ServeArgs {
         bundle: Some(layout.bundle.clone()),
         addr: Some(listen),
-        database: Some(format!("sqlite:{}", layout.root.join("signatures.db").display())),
+        database: Some(format!(
+            "sqlite:{}",
+            layout.root.join("signatures.db").display()
+        )),
         config: None,
         public_url: None,
         onion: None,

@@ -106,9 +106,10 @@ impl Offline {
 
     fn is_ours(&self, existing: &Path) -> bool {
         std::fs::read_dir(existing).is_ok_and(|entries| {
-            entries
-                .flatten()
-                .all(|e| self.names.contains(&e.file_name().to_string_lossy().into_owned()))
+            entries.flatten().all(|e| {
+                self.names
+                    .contains(&e.file_name().to_string_lossy().into_owned())
+            })
         })
     }
 
@@ -120,7 +121,11 @@ impl Offline {
     pub fn write_to(&self, dir: &Path) -> Result<()> {
         write_tree(&self.files, dir, OFFLINE, |d| self.is_ours(d))
             .with_context(|| format!("writing the offline folder {}", dir.display()))?;
-        println!("Offline folder: {} ({} files)", dir.display(), self.files.len());
+        println!(
+            "Offline folder: {} ({} files)",
+            dir.display(),
+            self.files.len()
+        );
         Ok(())
     }
 }

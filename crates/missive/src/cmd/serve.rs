@@ -125,13 +125,7 @@ pub fn run(args: ServeArgs) -> Result<u8> {
 
 /// Builds the configuration from its layers.
 pub fn config(args: &ServeArgs) -> Result<ServerConfig> {
-    let mut config = match config_file(args.config.as_deref())? {
-        Some(config) => config,
-        None => ServerConfig {
-            database: "sqlite:missive.db".into(),
-            ..ServerConfig::default()
-        },
-    };
+    let mut config = config_file(args.config.as_deref())?.unwrap_or_default();
     if let Some(bundle) = &args.bundle {
         config.bundle = bundle.clone();
     } else if args.config.is_none() && !Path::new("missive.toml").is_file() {

@@ -6,10 +6,10 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use missive_core::Roster;
 use missive_core::bundle::{BundleManifest, BundleReport, verify_bundle};
 use missive_core::html_text::{html_to_text, looks_like_html};
 use missive_core::verify::{Authentic, Identity, Reference, Trust, Verdict, verify_copy};
-use missive_core::Roster;
 use missive_publish::renditions::{ReferencePayload, decode_qr_image, parse_reference_payload};
 
 use crate::cli::VerifyArgs;
@@ -71,7 +71,11 @@ fn read_limited(reader: impl Read, label: &str) -> Result<Vec<u8>> {
         .take(MAX_IMAGE + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("could not read {label}"))?;
-    let limit = if is_image(&bytes) { MAX_IMAGE } else { MAX_TEXT };
+    let limit = if is_image(&bytes) {
+        MAX_IMAGE
+    } else {
+        MAX_TEXT
+    };
     if bytes.len() as u64 > limit {
         bail!(
             "{label} is larger than {} MB: not a letter, a page or a QR photo",

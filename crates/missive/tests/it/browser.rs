@@ -6,6 +6,7 @@
 //! This test does not skip: without chromedriver it fails and says how to install it.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -26,13 +27,21 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // chromedriver runs in a process group of its own, with the browsers it started: end
+        // them all, also when the test failed before closing its sessions.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start_chromedriver() -> Driver {
@@ -47,6 +56,7 @@ fn start_chromedriver() -> Driver {
     let port = free_port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -54,7 +64,10 @@ fn start_chromedriver() -> Driver {
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start listening on {addr}");
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not start listening on {addr}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     Driver {
@@ -81,7 +94,10 @@ async fn browser(driver: &Driver, profile: &std::path::Path, script: bool) -> Cl
     }
     let mut prefs = serde_json::Map::new();
     if !script {
-        prefs.insert("profile.managed_default_content_settings.javascript".into(), json!(2));
+        prefs.insert(
+            "profile.managed_default_content_settings.javascript".into(),
+            json!(2),
+        );
     }
     let caps = json!({
         "browserName": "chrome",
@@ -109,17 +125,31 @@ async fn browser(driver: &Driver, profile: &std::path::Path, script: bool) -> Cl
 struct GetLog(&'static str);
 
 impl WebDriverCompatibleCommand for GetLog {
-    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({ "type": self.0 }).to_string()))
+        (
+            http::Method::POST,
+            Some(json!({ "type": self.0 }).to_string()),
+        )
     }
 }
 
 async fn log(client: &Client, kind: &'static str) -> Vec<Value> {
-    match client.issue_cmd(GetLog(kind)).await.expect("read the browser log") {
+    match client
+        .issue_cmd(GetLog(kind))
+        .await
+        .expect("read the browser log")
+    {
         Value::Array(entries) => entries,
         other => panic!("unexpected log answer: {other}"),
     }
@@ -129,8 +159,12 @@ async fn log(client: &Client, kind: &'static str) -> Vec<Value> {
 async fn requested_urls(client: &Client) -> Vec<String> {
     let mut urls = Vec::new();
     for entry in log(client, "performance").await {
-        let Some(message) = entry["message"].as_str() else { continue };
-        let Ok(event) = serde_json::from_str::<Value>(message) else { continue };
+        let Some(message) = entry["message"].as_str() else {
+            continue;
+        };
+        let Ok(event) = serde_json::from_str::<Value>(message) else {
+            continue;
+        };
         if event["message"]["method"] == "Network.requestWillBeSent"
             && let Some(url) = event["message"]["params"]["request"]["url"].as_str()
         {
@@ -146,8 +180,10 @@ fn network_requests_elsewhere<'a>(urls: &'a [String], origin: &str) -> Vec<&'a S
     urls.iter()
         .filter(|u| {
             let scheme = u.split(':').next().unwrap_or_default();
-            !matches!(scheme, "chrome" | "about" | "data" | "blob" | "chrome-extension" | "devtools")
-                && !u.starts_with(&format!("{origin}/"))
+            !matches!(
+                scheme,
+                "chrome" | "about" | "data" | "blob" | "chrome-extension" | "devtools"
+            ) && !u.starts_with(&format!("{origin}/"))
         })
         .collect()
 }
@@ -169,16 +205,35 @@ async fn wait_for_text(client: &Client, css: &str, needle: &str) -> String {
         {
             return text;
         }
-        assert!(Instant::now() < deadline, "no {needle:?} in {css} within 40 s");
+        assert!(
+            Instant::now() < deadline,
+            "no {needle:?} in {css} within 40 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 async fn fill_and_submit(client: &Client, name: &str) {
-    let field = client.wait().for_element(Locator::Css("#m-name")).await.expect("the name field");
+    let field = client
+        .wait()
+        .for_element(Locator::Css("#m-name"))
+        .await
+        .expect("the name field");
     field.send_keys(name).await.unwrap();
-    client.find(Locator::Css("input[name=consent]")).await.unwrap().click().await.unwrap();
-    client.find(Locator::Css("form[data-missive-sign] button[type=submit]")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("input[name=consent]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[data-missive-sign] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 #[test]
@@ -186,16 +241,25 @@ fn the_page_loads_alone_without_errors_and_signs_with_and_without_script() {
     let demo = demo();
     let tmp = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", tmp.path().join("signatures.db").display());
-    let server = Server::start(&["--bundle", &demo.bundle.display().to_string(), "--database", &db]);
+    let server = Server::start(&[
+        "--bundle",
+        &demo.bundle.display().to_string(),
+        "--database",
+        &db,
+    ]);
     let origin = format!("http://{}", server.addr);
     let driver = start_chromedriver();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
 
     runtime.block_on(async {
         // With script: proof-of-work in the page, the signature sent without leaving it.
         let client = browser(&driver, &tmp.path().join("profile-script"), true).await;
         client.goto(&format!("{origin}/en/")).await.unwrap();
-        let before = wait_for_text(&client, "[data-missive-count]", "Co-signatures so far: 0").await;
+        let before =
+            wait_for_text(&client, "[data-missive-count]", "Co-signatures so far: 0").await;
         assert!(before.contains('0'));
         fill_and_submit(&client, "Script Signer").await;
         wait_for_text(&client, "main", "your signature is counted").await;
@@ -203,7 +267,10 @@ fn the_page_loads_alone_without_errors_and_signs_with_and_without_script() {
         wait_for_text(&client, "[data-missive-count]", "Co-signatures so far: 1").await;
 
         let urls = requested_urls(&client).await;
-        assert!(urls.iter().any(|u| u.contains("/_missive/challenge")), "the script fetched a challenge: {urls:?}");
+        assert!(
+            urls.iter().any(|u| u.contains("/_missive/challenge")),
+            "the script fetched a challenge: {urls:?}"
+        );
         let foreign = network_requests_elsewhere(&urls, &origin);
         assert!(foreign.is_empty(), "requests to other hosts: {foreign:?}");
         let resources: Value = client
@@ -216,7 +283,10 @@ fn the_page_loads_alone_without_errors_and_signs_with_and_without_script() {
             .unwrap();
         for url in resources.as_array().unwrap() {
             let url = url.as_str().unwrap();
-            assert!(url.starts_with(&origin), "the page loaded {url} from another host");
+            assert!(
+                url.starts_with(&origin),
+                "the page loaded {url} from another host"
+            );
         }
         let errors = console_errors(&log(&client, "browser").await);
         assert!(errors.is_empty(), "console errors: {errors:?}");

@@ -155,7 +155,9 @@ pub struct Fixture(tempfile::TempDir);
 
 pub fn fixture(name: &str) -> Fixture {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     copy_dir(&src, tmp.path());
     Fixture(tmp)
 }
@@ -167,13 +169,28 @@ impl Fixture {
 
     /// Signs the fixture letter with every key in `keys/` and publishes it to `bundle/`.
     pub fn publish(&self, only: &str) {
-        for entry in std::fs::read_dir(self.0.path().join("keys")).expect("keys").flatten() {
+        for entry in std::fs::read_dir(self.0.path().join("keys"))
+            .expect("keys")
+            .flatten()
+        {
             if entry.path().extension().is_some_and(|e| e == "key") {
-                let out = run(&["sign", &self.at("letter"), "--key", &entry.path().display().to_string()]);
+                let out = run(&[
+                    "sign",
+                    &self.at("letter"),
+                    "--key",
+                    &entry.path().display().to_string(),
+                ]);
                 assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
             }
         }
-        let out = run(&["publish", &self.at("letter"), "--out", &self.at("bundle"), "--only", only]);
+        let out = run(&[
+            "publish",
+            &self.at("letter"),
+            "--out",
+            &self.at("bundle"),
+            "--only",
+            only,
+        ]);
         assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     }
 }

@@ -97,7 +97,10 @@ fn text_copied_from_the_page_in_chromium_is_authentic() {
         })
         .collect();
     for lang in ["ko", "en"] {
-        pages.push((subset.at(&format!("bundle/{lang}/index.html")), subset_roster.clone()));
+        pages.push((
+            subset.at(&format!("bundle/{lang}/index.html")),
+            subset_roster.clone(),
+        ));
     }
     let paths: Vec<String> = pages.iter().map(|(p, _)| p.clone()).collect();
     let (_driver, port) = start_chromedriver();

@@ -50,7 +50,10 @@ impl Server {
             _ => {
                 let status = child.wait().unwrap();
                 std::thread::sleep(Duration::from_millis(200));
-                panic!("missive serve did not start ({status}):\n{}", stderr.lock().unwrap());
+                panic!(
+                    "missive serve did not start ({status}):\n{}",
+                    stderr.lock().unwrap()
+                );
             }
         };
         // Keep draining stdout so the server never blocks on a full pipe.
@@ -61,7 +64,11 @@ impl Server {
             .and_then(|rest| rest.split('/').next())
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| panic!("no address in {first:?}"));
-        Server { child, addr, stderr }
+        Server {
+            child,
+            addr,
+            stderr,
+        }
     }
 
     pub fn get(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
@@ -76,7 +83,8 @@ impl Server {
 
     pub fn count(&self) -> u64 {
         let reply = self.get("/count.json", &[]);
-        let json: serde_json::Value = serde_json::from_slice(&reply.body).expect("count.json is JSON");
+        let json: serde_json::Value =
+            serde_json::from_slice(&reply.body).expect("count.json is JSON");
         json["count"].as_u64().expect("a count")
     }
 
@@ -126,8 +134,15 @@ impl Reply {
 }
 
 /// One HTTP/1.1 request on its own connection.
-pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-    try_request(addr, method, path, headers, body).unwrap_or_else(|err| panic!("{method} {path}: {err}"))
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    try_request(addr, method, path, headers, body)
+        .unwrap_or_else(|err| panic!("{method} {path}: {err}"))
 }
 
 pub fn try_request(
@@ -177,7 +192,11 @@ pub fn try_request(
     {
         return Err(std::io::Error::other("the body was cut short"));
     }
-    Ok(Reply { status, headers, body })
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
 }
 
 fn form_token(html: &str) -> Option<String> {
@@ -196,12 +215,21 @@ fn serve_answers_readers_and_signers_over_tcp_with_production_settings() {
     let demo = demo();
     let tmp = tempfile::tempdir().unwrap();
     let db = sqlite_url(tmp.path());
-    let server = Server::start(&["--bundle", &demo.bundle.display().to_string(), "--database", &db]);
+    let server = Server::start(&[
+        "--bundle",
+        &demo.bundle.display().to_string(),
+        "--database",
+        &db,
+    ]);
 
     let page = server.get("/ko/", &[("Accept-Encoding", "gzip, br")]);
     assert_eq!(page.status, 200);
     assert_eq!(page.header("content-encoding"), Some("br"));
-    assert!(page.header("content-security-policy").unwrap().contains("default-src 'none'"));
+    assert!(
+        page.header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
     assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
     assert!(page.header("set-cookie").is_none());
 
@@ -222,7 +250,13 @@ fn serve_answers_readers_and_signers_over_tcp_with_production_settings() {
     assert_eq!(server.wait_for_count(1), 1);
 
     // Bad input over the wire: a clear 4xx, nothing written.
-    let junk = request(server.addr, "POST", "/en/sign", &[("content-type", "text/plain")], b"hello");
+    let junk = request(
+        server.addr,
+        "POST",
+        "/en/sign",
+        &[("content-type", "text/plain")],
+        b"hello",
+    );
     assert_eq!(junk.status, 415);
     let too_big = "a".repeat(100_000);
     let big = server.post_form("/en/sign", &too_big, &[]);
@@ -231,7 +265,13 @@ fn serve_answers_readers_and_signers_over_tcp_with_production_settings() {
 
     // SIGTERM: a clean stop.
     let pid = server.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let mut server = server;
     let status = server.child.wait().unwrap();
     assert!(status.success(), "{status}: {}", server.stderr());
@@ -243,12 +283,20 @@ fn serve_explains_a_missing_bundle() {
     let out = Command::new(env!("CARGO_BIN_EXE_missive"))
         .args(["serve", "--bundle"])
         .arg(tmp.path().join("nothing"))
-        .args(["--database", &sqlite_url(tmp.path()), "--addr", "127.0.0.1:0"])
+        .args([
+            "--database",
+            &sqlite_url(tmp.path()),
+            "--addr",
+            "127.0.0.1:0",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("bundle.toml") && stderr.contains("missive publish"), "{stderr}");
+    assert!(
+        stderr.contains("bundle.toml") && stderr.contains("missive publish"),
+        "{stderr}"
+    );
 }
 
 /// Signs from `threads` threads until the server stops answering; returns the acknowledged
@@ -268,7 +316,10 @@ fn sign_until_killed(server: &mut Server, threads: usize, kill_after: usize) -> 
                         break;
                     }
                     let name = format!("Crash Test {t}x{i}");
-                    let body = format!("letter=letter-to-soldiers&name={}&consent=1", name.replace(' ', "+"));
+                    let body = format!(
+                        "letter=letter-to-soldiers&name={}&consent=1",
+                        name.replace(' ', "+")
+                    );
                     let reply = try_request(
                         addr,
                         "POST",
@@ -283,7 +334,9 @@ fn sign_until_killed(server: &mut Server, threads: usize, kill_after: usize) -> 
                         Ok(r) if r.status == 200 && r.text().contains("\"ok\":true") => {
                             acked.lock().unwrap().push(name);
                         }
-                        Ok(r) if r.status < 500 && r.status != 200 => panic!("refused: {} {}", r.status, r.text()),
+                        Ok(r) if r.status < 500 && r.status != 200 => {
+                            panic!("refused: {} {}", r.status, r.text())
+                        }
                         _ => {
                             failures += 1;
                             if failures > 50 {
@@ -308,12 +361,19 @@ fn sign_until_killed(server: &mut Server, threads: usize, kill_after: usize) -> 
         w.join().unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() >= kill_after, "only {} signatures were acknowledged before the deadline", acked.len());
+    assert!(
+        acked.len() >= kill_after,
+        "only {} signatures were acknowledged before the deadline",
+        acked.len()
+    );
     acked
 }
 
 fn stored_names(url: &str) -> HashSet<String> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let store = missive_store::Store::open(url).await.unwrap();
         let signers = store.export("letter-to-soldiers").await.unwrap();
@@ -331,11 +391,20 @@ fn crash_and_restart(db: &str) {
 
     let restarted = Server::start(&["--bundle", &bundle, "--database", db, "--load-test"]);
     let count = restarted.wait_for_count(acked.len() as u64);
-    assert!(count >= acked.len() as u64, "count {count} < {} acknowledged", acked.len());
+    assert!(
+        count >= acked.len() as u64,
+        "count {count} < {} acknowledged",
+        acked.len()
+    );
     drop(restarted);
     let stored = stored_names(db);
     let lost: Vec<_> = acked.iter().filter(|n| !stored.contains(*n)).collect();
-    assert!(lost.is_empty(), "{} acknowledged signatures were lost: {:?}", lost.len(), &lost[..lost.len().min(10)]);
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged signatures were lost: {:?}",
+        lost.len(),
+        &lost[..lost.len().min(10)]
+    );
     eprintln!(
         "crash test: {} acknowledged, {} stored (the rest were in flight, never acknowledged)",
         acked.len(),
@@ -351,10 +420,15 @@ fn sigkill_mid_surge_loses_no_acknowledged_signature_on_sqlite() {
 
 #[test]
 fn sigkill_mid_surge_loses_no_acknowledged_signature_on_postgres() {
-    let Some(admin) = missive_store::testing::postgres_url_or_skip("sigkill_mid_surge_loses_no_acknowledged_signature_on_postgres") else {
+    let Some(admin) = missive_store::testing::postgres_url_or_skip(
+        "sigkill_mid_surge_loses_no_acknowledged_signature_on_postgres",
+    ) else {
         return;
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let scratch = runtime
         .block_on(missive_store::testing::ScratchDatabase::create(&admin))
         .expect("create a scratch PostgreSQL database");
@@ -363,7 +437,53 @@ fn sigkill_mid_surge_loses_no_acknowledged_signature_on_postgres() {
         .args(["migrate", "--database", &url])
         .output()
         .unwrap();
-    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
     crash_and_restart(&url);
     drop(scratch);
+}
+
+#[test]
+fn serve_reads_its_config_file_and_refuses_unknown_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("missive.toml");
+    std::fs::write(&config, "[serve]\nbundel = \"public\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_missive"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bundel") && stderr.contains("missive.toml"),
+        "{stderr}"
+    );
+
+    // A good file is used, and flags win over it.
+    let demo = demo();
+    std::fs::write(
+        &config,
+        format!(
+            "[other]\nleft = \"alone\"\n[serve]\nbundle = {:?}\ndatabase = {:?}\nonion = \"fileonionfileonion.onion\"\n",
+            demo.bundle.display().to_string(),
+            sqlite_url(tmp.path()),
+        ),
+    )
+    .unwrap();
+    let server = Server::start(&[
+        "--config",
+        &config.display().to_string(),
+        "--onion",
+        "flagonionflagonion.onion",
+    ]);
+    let page = server.get("/en/", &[]);
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("onion-location"),
+        Some("http://flagonionflagonion.onion/en/")
+    );
 }

@@ -208,7 +208,8 @@ fn attacker_block(letter: &str, lang: &str) -> String {
             SecretKey::from_file_text(&pair.secret_file, None).expect("open")
         })
         .collect();
-    let signers: Vec<(&SecretKey, &missive_core::Member)> = keys.iter().zip(&roster.members).collect();
+    let signers: Vec<(&SecretKey, &missive_core::Member)> =
+        keys.iter().zip(&roster.members).collect();
     let block = missive_core::signing::sign_text(
         &canonical,
         &missive_core::LetterId::parse("letter-to-soldiers").expect("id"),
@@ -382,7 +383,8 @@ fn verifying_a_bundle_checks_every_file() {
     let out = run(&["verify", &bundle, "--roster", &roster]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(
-        out.stdout.contains("detached signatures of every language verify"),
+        out.stdout
+            .contains("detached signatures of every language verify"),
         "{}",
         out.stdout
     );
@@ -465,8 +467,16 @@ fn words_added_after_the_signatures_are_flagged_as_not_signed() {
     let copy = format!("{signed}\nP.S. from the coalition: ignore the above and fight on.\n");
     let out = verify_text(&copy, &[]);
     assert_verdict(&out, 0, "AUTHENTIC");
-    assert!(out.stdout.contains("after the letter and its signatures"), "{}", out.stdout);
-    assert!(out.stdout.contains("P.S. from the coalition"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("after the letter and its signatures"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("P.S. from the coalition"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -477,20 +487,32 @@ fn invisible_direction_controls_that_reorder_words_are_refused() {
     let forged = letter.replacen("alive", "\u{2067}alive\u{2069}", 1);
     let out = verify_text(&format!("{forged}{block}"), &[]);
     assert_verdict(&out, 1, "ALTERED");
-    assert!(out.stdout.contains("bidirectional control"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("bidirectional control"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn a_tampered_trusted_roster_is_refused() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let roster = std::fs::read_to_string(&demo().roster).expect("roster");
-    let tampered = roster.replacen("https://bridge-of-voices.example.org/", "https://evil.example.net/", 1);
+    let tampered = roster.replacen(
+        "https://bridge-of-voices.example.org/",
+        "https://evil.example.net/",
+        1,
+    );
     assert_ne!(tampered, roster);
     let path = write(tmp.path(), "roster.toml", &tampered);
     let copy = write(tmp.path(), "copy.txt", &demo().signed_text("ko"));
     let out = run(&["verify", &copy, "--roster", &path]);
     assert_eq!(out.code, 2, "{}", out.stdout);
-    assert!(out.stderr.contains("changed after its members signed it"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("changed after its members signed it"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -504,7 +526,11 @@ fn an_unsigned_status_line_is_not_shown_as_fact() {
     let out = verify_text(&forged, &[]);
     assert_verdict(&out, 0, "AUTHENTIC");
     assert!(!out.stdout.contains("evil.example.net"), "{}", out.stdout);
-    assert!(out.stdout.contains("marks itself as an UNSIGNED DRAFT"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("marks itself as an UNSIGNED DRAFT"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -526,9 +552,13 @@ fn a_member_signing_in_another_members_name_is_caught() {
         .trim_start_matches("Organization: ")
         .to_owned();
     let mut relabelled: Vec<String> = entries.iter().map(|e| (*e).to_owned()).collect();
-    relabelled[1] = relabelled[1].replace(&format!("Organization: {first}"), &format!("Organization: {second}"));
+    relabelled[1] = relabelled[1].replace(
+        &format!("Organization: {first}"),
+        &format!("Organization: {second}"),
+    );
     relabelled.remove(2);
-    let forged = format!("{letter}{}", relabelled.join("\n\n")).replace("Signatures: 7", "Signatures: 6");
+    let forged =
+        format!("{letter}{}", relabelled.join("\n\n")).replace("Signatures: 7", "Signatures: 6");
     rejected(&forged);
 }
 
@@ -536,17 +566,26 @@ fn a_member_signing_in_another_members_name_is_caught() {
 fn an_unsigned_paste_matching_the_reference_reports_what_surrounds_it() {
     let (letter, _) = parts(&demo().signed_text("ru"));
     let bundle = demo().bundle.display().to_string();
-    let paste = format!("The coalition has withdrawn this letter.\n\n{letter}\nP.S. Report deserters.\n");
+    let paste =
+        format!("The coalition has withdrawn this letter.\n\n{letter}\nP.S. Report deserters.\n");
     let out = verify_text(&paste, &["--against", &bundle]);
     assert_verdict(&out, 0, "AUTHENTIC");
     assert!(out.stdout.contains("before the letter"), "{}", out.stdout);
-    assert!(out.stdout.contains("withdrawn this letter"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("withdrawn this letter"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("Report deserters"), "{}", out.stdout);
     // A reference checked only with its own keys says so.
     let dir = tempfile::tempdir().expect("tempdir");
     let path = write(dir.path(), "paste.txt", &paste);
     let out = run(&["verify", &path, "--against", &bundle]);
-    assert!(out.stdout.contains("WARNING: no trusted keys"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("WARNING: no trusted keys"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -570,9 +609,19 @@ fn a_forged_language_hidden_from_the_manifest_fails_the_bundle() {
         .output()
         .expect("sha256sum");
     assert!(out.status.success());
-    let out = run(&["verify", &own.bundle.display().to_string(), "--roster", &own.roster.display().to_string()]);
+    let out = run(&[
+        "verify",
+        &own.bundle.display().to_string(),
+        "--roster",
+        &own.roster.display().to_string(),
+    ]);
     assert_eq!(out.code, 1, "{}", out.stdout);
-    assert!(out.stdout.contains("uk/: a language folder bundle.toml does not list"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("uk/: a language folder bundle.toml does not list"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
