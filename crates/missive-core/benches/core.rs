@@ -71,6 +71,13 @@ fn seven_signatures(canonical: &CanonicalText) -> (String, Roster) {
     (render(canonical, &block), roster)
 }
 
+fn one_signature(canonical: &CanonicalText) -> (missive_core::PublicKey, String) {
+    let pair = generate("one", None).expect("key");
+    let key = SecretKey::from_file_text(&pair.secret_file, None).expect("open");
+    let minisig = key.sign(canonical.as_bytes(), "comment").expect("sign");
+    (pair.public, minisig)
+}
+
 fn benches(c: &mut Criterion) {
     let long = korean_letter(10_000);
     c.bench_function("canonicalize + sha256, 10,000 syllables", |b| {
@@ -91,6 +98,19 @@ fn benches(c: &mut Criterion) {
     c.bench_function("verify a 1,000-syllable signed text, 7 signatures", |b| {
         b.iter(|| verify_copy(black_box(&signed), &trust, &[]))
     });
+    c.bench_function(
+        "split a signed text (canonicalize + parse the block)",
+        |b| b.iter(|| missive_core::signed_text::split(black_box(&signed))),
+    );
+    let (key, minisig) = one_signature(&letter);
+    c.bench_function(
+        "one detached signature (minisign: signature + global signature)",
+        |b| {
+            b.iter(|| {
+                missive_core::keys::verify_detached(&key, black_box(&minisig), letter.as_bytes())
+            })
+        },
+    );
     let forwarded = format!("Forwarded from a friend\n\n{signed}");
     c.bench_function("verify, pasted with a line in front", |b| {
         b.iter(|| verify_copy(black_box(&forwarded), &trust, &[]))

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::canonical::{CanonicalText, TextHash, canonicalize, is_reordering_control};
 use crate::claim::LetterClaim;
 use crate::diff::{WordDiff, similarity, word_diff};
-use crate::keys::{PublicKey, verify_detached};
+use crate::keys::PublicKey;
 use crate::roster::Roster;
 use crate::signed_text::{self, BlockEntry, SplitCopy};
 
@@ -340,8 +340,14 @@ fn signed(split: &SplitCopy, trust: &Trust, references: &[Reference]) -> Verdict
         ));
     }
     let mut verified = Vec::new();
-    for entry in &split.block.entries {
-        match check_entry(entry, &identity, &letter) {
+    for (entry, checked) in
+        split
+            .block
+            .entries
+            .iter()
+            .zip(check_entries(&split.block.entries, &identity, &letter))
+    {
+        match checked {
             Ok(signer) => verified.push((entry, signer)),
             Err(problem) => problems.push(problem),
         }
@@ -454,16 +460,52 @@ fn locate_letter(
     Some((found, CanonicalText::new(&text[starts[found]..])))
 }
 
-fn check_entry(
-    entry: &BlockEntry,
+/// Checks every entry: its key, its signature over the letter (all in one batch), and that
+/// its trusted comment binds what the block and the entry say.
+fn check_entries(
+    entries: &[BlockEntry],
     identity: &Identity,
     letter: &CanonicalText,
+) -> Vec<Result<(PublicKey, SignerReport), String>> {
+    let keys: Vec<Result<PublicKey, String>> = entries
+        .iter()
+        .map(|entry| {
+            PublicKey::from_base64(&entry.public_key).map_err(|err| {
+                format!(
+                    "the public key given for '{}' is damaged ({err})",
+                    entry.organization
+                )
+            })
+        })
+        .collect();
+    let minisigs: Vec<String> = entries.iter().map(BlockEntry::minisig).collect();
+    let signed: Vec<(&PublicKey, &str)> = keys
+        .iter()
+        .zip(&minisigs)
+        .filter_map(|(key, minisig)| key.as_ref().ok().map(|k| (k, minisig.as_str())))
+        .collect();
+    let mut comments = crate::keys::verify_many(&signed, letter.as_bytes()).into_iter();
+    entries
+        .iter()
+        .zip(keys)
+        .map(|(entry, key)| {
+            let key = key?;
+            let comment = comments
+                .next()
+                .unwrap_or(Err(crate::keys::SignatureError::Mismatch));
+            check_claim(entry, identity, key, comment)
+        })
+        .collect()
+}
+
+fn check_claim(
+    entry: &BlockEntry,
+    identity: &Identity,
+    key: PublicKey,
+    comment: Result<String, crate::keys::SignatureError>,
 ) -> Result<(PublicKey, SignerReport), String> {
     let who = &entry.organization;
-    let key = PublicKey::from_base64(&entry.public_key)
-        .map_err(|err| format!("the public key given for '{who}' is damaged ({err})"))?;
-    let comment = verify_detached(&key, &entry.minisig(), letter.as_bytes())
-        .map_err(|err| format!("the signature of '{who}' is not valid: {err}"))?;
+    let comment = comment.map_err(|err| format!("the signature of '{who}' is not valid: {err}"))?;
     let claim = LetterClaim::parse(&comment)
         .ok_or_else(|| format!("the signature of '{who}' is not a Missive letter signature"))?;
     let consistent = claim.letter.as_str() == identity.letter
@@ -477,16 +519,16 @@ fn check_entry(
             "the signature of '{who}' binds something else than the block says: {comment}"
         ));
     }
-    if key.fingerprint().to_string() != entry.fingerprint {
+    let fingerprint = key.fingerprint().to_string();
+    if fingerprint != entry.fingerprint {
         return Err(format!(
-            "the fingerprint printed for '{who}' is not its key's ({})",
-            key.fingerprint()
+            "the fingerprint printed for '{who}' is not its key's ({fingerprint})"
         ));
     }
     let signer = SignerReport {
         member: entry.member.clone(),
         organization: entry.organization.clone(),
-        fingerprint: key.fingerprint().to_string(),
+        fingerprint,
         key_id: key.key_id(),
     };
     Ok((key, signer))
