@@ -1,6 +1,6 @@
 //! The server's typed configuration. Built in code with [`ServerConfig::new`] (sensible
-//! defaults) or read from the `[serve]` table of `missive.toml`; unknown keys are refused and the
-//! SMTP password never appears in `Debug` output.
+//! defaults) or read from the `[serve]` table of `missive.toml`; unknown keys are refused, and
+//! no secret (database or SMTP password, email secret) ever appears in `Debug` output.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 /// Everything `missive serve` needs. Construct with [`ServerConfig::new`] and adjust fields.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     /// The published bundle folder (the one holding `bundle.toml`).
@@ -50,6 +50,54 @@ pub struct ServerConfig {
     pub abuse: AbuseConfig,
     /// Email confirmation of signatures.
     pub confirmation: ConfirmationConfig,
+    /// The secret that keys email duplicate keys (at least 32 characters, e.g. the output of
+    /// `openssl rand -hex 32`). Unset: on SQLite, the file `<database>.email-secret` beside
+    /// the database, made on first start; on PostgreSQL it is required. Never shown.
+    pub email_secret: Option<String>,
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Written out so a new field is a compile error here rather than a leaked secret.
+        let ServerConfig {
+            bundle,
+            database,
+            listen,
+            public_url,
+            onion,
+            log_client_addresses,
+            trust_forwarded_for,
+            reload_poll,
+            count_refresh,
+            max_body_bytes,
+            signers_per_page,
+            brotli_quality,
+            http_threads,
+            writer,
+            abuse,
+            confirmation,
+            email_secret,
+        } = self;
+        f.debug_struct("ServerConfig")
+            .field("bundle", bundle)
+            .field("database", &missive_store::redact_url(database))
+            .field("listen", listen)
+            .field("public_url", public_url)
+            .field("onion", onion)
+            .field("log_client_addresses", log_client_addresses)
+            .field("trust_forwarded_for", trust_forwarded_for)
+            .field("reload_poll", reload_poll)
+            .field("count_refresh", count_refresh)
+            .field("max_body_bytes", max_body_bytes)
+            .field("signers_per_page", signers_per_page)
+            .field("brotli_quality", brotli_quality)
+            .field("http_threads", http_threads)
+            .field("writer", writer)
+            .field("abuse", abuse)
+            .field("confirmation", confirmation)
+            .field("email_secret", &email_secret.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 impl ServerConfig {
@@ -141,6 +189,7 @@ impl Default for ServerConfig {
             writer: WriterConfig::default(),
             abuse: AbuseConfig::default(),
             confirmation: ConfirmationConfig::default(),
+            email_secret: None,
         }
     }
 }
@@ -278,7 +327,10 @@ impl fmt::Debug for ConfirmationConfig {
             .field("transport", &self.transport)
             .field("from", &self.from)
             .field("outbox", &self.outbox)
-            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "[redacted]"))
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_deref().map(missive_store::redact_url),
+            )
             .field("expires_after", &self.expires_after)
             .finish()
     }
@@ -310,12 +362,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn debug_never_shows_the_smtp_password() {
-        let mut config = ServerConfig::new("b", "sqlite:x.db");
-        config.confirmation.smtp_url = Some("smtps://me:hunter2@mail.example.org".into());
-        let shown = format!("{config:?}");
-        assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(shown.contains("[redacted]"));
+    fn debug_never_shows_a_secret() {
+        let mut config = ServerConfig::new("b", "postgres://missive:dbpass1@db/missive");
+        config.confirmation.smtp_url = Some("smtps://me:hunter2@mail.example.org:465".into());
+        config.email_secret = Some("email-secret-0123456789abcdef0123456789".into());
+        for shown in [format!("{config:?}"), format!("{config:#?}")] {
+            for secret in ["hunter2", "dbpass1", "email-secret-0123"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+            // What the operator needs to recognize stays.
+            assert!(
+                shown.contains("smtps://me:***@mail.example.org:465"),
+                "{shown}"
+            );
+            assert!(
+                shown.contains("postgres://missive:***@db/missive"),
+                "{shown}"
+            );
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
+        // The redaction holds where the config is embedded, too.
+        let confirmation = format!("{:?}", config.confirmation);
+        assert!(!confirmation.contains("hunter2"), "{confirmation}");
+    }
+
+    #[test]
+    fn the_email_secret_is_read_from_the_serve_table() {
+        let config: ServerConfig =
+            toml::from_str("email_secret = \"0123456789abcdef0123456789abcdef\"\n").unwrap();
+        assert_eq!(
+            config.email_secret.as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub async fn sign(
 
     let email_key = match entry.email.as_deref().map(missive_store::email::normalize) {
         None => None,
-        Some(Ok(normalized)) => Some(missive_store::email::key(&normalized)),
+        Some(Ok(normalized)) => Some(missive_store::email::key(&state.email_secret, &normalized)),
         Some(Err(_)) => {
             return ctx.refuse(Reject::Invalid(vec![Problem::EmailInvalid]), Some(&draft));
         }
@@ -167,9 +167,8 @@ pub async fn sign(
         name: entry.name.clone(),
         affiliation: entry.affiliation.clone(),
         country: entry.country.clone(),
-        // Privacy: the address itself is not kept, only its duplicate-detection key. The
+        // Privacy: the store has no field for the address, only its keyed duplicate key. The
         // confirmation mail goes out now; nothing later needs the address.
-        email: None,
         email_key,
         confirmation: confirm.as_ref().map(|(_, pending)| pending.clone()),
         edit_token: edit_hash,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use axum::http::HeaderValue;
-use missive_store::Store;
+use missive_store::{EmailSecret, EmailSecretSource, MissingSecret, Store};
 
 use crate::abuse::{Guard, now_ms};
 use crate::asset::{Asset, CachePolicy};
@@ -32,6 +32,9 @@ pub type SignersCache = HashMap<(String, u64), (Instant, Arc<Asset>)>;
 pub struct AppState {
     pub config: ServerConfig,
     pub store: Store,
+    /// Keys email duplicate keys; resolved once at start (config, environment, or the file
+    /// beside a SQLite database), so every signature is keyed alike.
+    pub email_secret: EmailSecret,
     pub writer: Writer,
     pub guard: Guard,
     pub site: ArcSwap<Site>,
@@ -76,6 +79,33 @@ impl AppState {
         store: Store,
     ) -> Result<Arc<AppState>, ServerError> {
         config.validate().map_err(ServerError::Config)?;
+        let (email_secret, source) = store
+            .email_secret(config.email_secret.as_deref(), MissingSecret::Create)
+            .map_err(|err| ServerError::Config(err.to_string()))?;
+        match &source {
+            EmailSecretSource::Configured => {
+                tracing::info!("email duplicate keys use the configured secret")
+            }
+            EmailSecretSource::File(path) => {
+                tracing::info!(file = %path.display(), "email duplicate keys use the secret file")
+            }
+            EmailSecretSource::Created(path) => tracing::warn!(
+                file = %path.display(),
+                "made a new email secret file; back it up with the database: without it, \
+                 duplicate detection forgets everyone who signed before"
+            ),
+        }
+        match store.durability().await {
+            Ok(durability) => tracing::info!(
+                backend = %store.backend(),
+                %durability,
+                durable = is_durable(&durability),
+                "signature database opened"
+            ),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the database's durability settings")
+            }
+        }
         let mailer = match config.confirmation.mode {
             ConfirmationMode::Off => None,
             ConfirmationMode::Email => {
@@ -127,6 +157,7 @@ impl AppState {
             settings,
             config,
             store,
+            email_secret,
             writer,
             guard,
             site: ArcSwap::from_pointee(site),
@@ -298,6 +329,33 @@ async fn maintain(state: Weak<AppState>) {
     }
 }
 
+/// Whether `Store::durability` reports commits that survive a power loss: SQLite with
+/// `synchronous=full` or `extra`; PostgreSQL with any `synchronous_commit` but `off` (even
+/// `local` flushes the server's own WAL before answering).
+fn is_durable(durability: &str) -> bool {
+    durability
+        .split_whitespace()
+        .all(|setting| match setting.split_once('=') {
+            Some(("synchronous", value)) => matches!(value, "full" | "extra"),
+            Some(("synchronous_commit", value)) => value != "off",
+            _ => true,
+        })
+}
+
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_durable;
+
+    #[test]
+    fn durability_settings_are_judged() {
+        assert!(is_durable("journal_mode=wal synchronous=full"));
+        assert!(!is_durable("journal_mode=wal synchronous=normal"));
+        assert!(is_durable("synchronous_commit=on"));
+        assert!(is_durable("synchronous_commit=remote_apply"));
+        assert!(!is_durable("synchronous_commit=off"));
+    }
 }

@@ -1,6 +1,8 @@
 //! Email addresses as duplicate-detection keys: one signature per person per letter, however
 //! the address is written. `normalize` folds the spellings that reach the same mailbox;
-//! `key` hashes the result so the uniqueness check never depends on how the address was typed.
+//! `key` turns the result into a keyed hash (HMAC-SHA256 under an [`EmailSecret`] kept outside
+//! the database), so the uniqueness check never depends on how the address was typed, and a
+//! copy of the database alone cannot be used to test whether a known address signed.
 //!
 //! The rules, in order (they are part of the storage format: changing them changes keys):
 //! 1. trim surrounding whitespace;
@@ -15,7 +17,10 @@
 //! Not folded: Unicode normalization forms, IDNA (punycode vs Unicode domains), and other
 //! providers' aliasing rules. Those addresses count as different people.
 
-use sha2::{Digest, Sha256};
+use std::fmt;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 
 /// Why a string is not accepted as an email address. Messages say what was wrong.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -37,9 +42,43 @@ pub enum InvalidEmail {
 /// Longest address SMTP can carry (RFC 5321 path limit minus the angle brackets).
 const MAX_LEN: usize = 254;
 
-/// Prefix hashed before the address, so an email key can never be confused with a SHA-256 of
-/// the same bytes used for anything else (tokens, canonical texts).
-const KEY_DOMAIN: &[u8] = b"missive/email-key/v1\0";
+/// Prefix hashed before the address, so an email key can never be confused with a MAC of the
+/// same bytes made for anything else under the same secret.
+const KEY_DOMAIN: &[u8] = b"missive/email-key/v2\0";
+
+/// Fewest bytes a configured secret may have.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// The secret key of the email duplicate keys. It is never stored in the database: without it,
+/// the keys in a copy of the database cannot be matched against known addresses. `Debug`
+/// never shows it.
+#[derive(Clone)]
+pub struct EmailSecret(Hmac<Sha256>);
+
+impl EmailSecret {
+    /// A secret from configured text (`email_secret`, `MISSIVE_EMAIL_SECRET`, or the secret
+    /// file): surrounding whitespace is ignored; at least [`MIN_SECRET_LEN`] bytes must remain.
+    /// The error never quotes the value.
+    pub fn from_text(text: &str) -> Result<EmailSecret, String> {
+        let text = text.trim();
+        if text.len() < MIN_SECRET_LEN {
+            return Err(format!(
+                "it has {} characters; use a random value of at least {MIN_SECRET_LEN} \
+                 (e.g. the output of `openssl rand -hex 32`)",
+                text.len()
+            ));
+        }
+        <Hmac<Sha256> as KeyInit>::new_from_slice(text.as_bytes())
+            .map(EmailSecret)
+            .map_err(|_| "HMAC-SHA256 cannot be keyed with it".to_owned())
+    }
+}
+
+impl fmt::Debug for EmailSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EmailSecret([redacted])")
+    }
+}
 
 /// The canonical form of an address, used only to detect duplicates (see the module rules).
 /// The address as typed is what gets stored and exported.
@@ -84,13 +123,14 @@ pub fn normalize(raw: &str) -> Result<String, InvalidEmail> {
     Ok(format!("{local}@{domain}"))
 }
 
-/// The duplicate-detection key of a normalized address: SHA-256 over a fixed
-/// domain-separation prefix and the address. Unique per letter in the database.
-pub fn key(normalized: &str) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(KEY_DOMAIN);
-    hasher.update(normalized.as_bytes());
-    hasher.finalize().into()
+/// The duplicate-detection key of a normalized address: HMAC-SHA256 under `secret` over a
+/// fixed domain-separation prefix and the address. Unique per letter in the database. Another
+/// secret gives other keys: changing the secret forgets who signed before.
+pub fn key(secret: &EmailSecret, normalized: &str) -> [u8; 32] {
+    let mut mac = secret.0.clone();
+    mac.update(KEY_DOMAIN);
+    mac.update(normalized.as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]
@@ -142,15 +182,48 @@ mod tests {
         assert_eq!(normalize(&long), Err(InvalidEmail::TooLong));
     }
 
+    fn secret(text: &str) -> EmailSecret {
+        EmailSecret::from_text(text).expect("a long enough test secret")
+    }
+
     #[test]
-    fn key_is_domain_separated_and_stable() {
-        let k = key("ann@example.org");
-        assert_eq!(k, key("ann@example.org"));
-        assert_ne!(k, key("bob@example.org"));
-        let plain: [u8; 32] = Sha256::digest(b"ann@example.org").into();
-        assert_ne!(
-            k, plain,
-            "the key must not be a bare SHA-256 of the address"
-        );
+    fn key_is_keyed_domain_separated_and_stable() {
+        use sha2::Digest;
+        let s = secret("0123456789abcdef0123456789abcdef");
+        let k = key(&s, "ann@example.org");
+        assert_eq!(k, key(&s, "ann@example.org"));
+        assert_ne!(k, key(&s, "bob@example.org"));
+        // Without the secret, the public recipe no longer reproduces the key.
+        let other = secret("fedcba9876543210fedcba9876543210");
+        assert_ne!(k, key(&other, "ann@example.org"));
+        for public in [
+            Sha256::digest(b"ann@example.org"),
+            Sha256::new()
+                .chain_update(b"missive/email-key/v1\0")
+                .chain_update(b"ann@example.org")
+                .finalize(),
+        ] {
+            let public: [u8; 32] = public.into();
+            assert_ne!(
+                k, public,
+                "the key must not be an unkeyed hash of the address"
+            );
+        }
+        // RFC 2104 HMAC-SHA256 by construction: check against a known vector of the crate.
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(b"0123456789abcdef0123456789abcdef")
+                .expect("any key length");
+        mac.update(b"missive/email-key/v2\0ann@example.org");
+        let want: [u8; 32] = mac.finalize().into_bytes().into();
+        assert_eq!(k, want);
+    }
+
+    #[test]
+    fn short_secrets_are_refused_and_never_shown() {
+        let err = EmailSecret::from_text("  short-secret  ").expect_err("too short");
+        assert!(err.contains("at least 32"), "{err}");
+        assert!(!err.contains("short-secret"), "{err}");
+        let s = secret("a-secret-that-must-stay-hidden-0123456789");
+        assert_eq!(format!("{s:?}"), "EmailSecret([redacted])");
     }
 }

@@ -68,6 +68,11 @@ pub enum StoreError {
     #[error(transparent)]
     InvalidEmail(#[from] InvalidEmail),
 
+    /// The secret of the email duplicate keys is missing, unreadable or unusable; the message
+    /// says where it was looked for and how to provide one. It never quotes the secret.
+    #[error("{0}")]
+    EmailSecret(String),
+
     /// A stored row cannot be read back (edited by hand, or written by a buggy program).
     #[error("signer row {id} in the signature database is unreadable: {what}")]
     CorruptRow { id: i64, what: String },

@@ -15,7 +15,7 @@ pub const CSV_HEADER: [&str; 10] = [
     "name",
     "affiliation",
     "country",
-    "email",
+    "email_given",
     "created_at",
     "confirmed_at",
 ];
@@ -53,7 +53,7 @@ pub fn write_csv<W: Write>(out: W, signers: &[Signer]) -> io::Result<()> {
             signer.name.as_deref().unwrap_or(""),
             signer.affiliation.as_deref().unwrap_or(""),
             signer.country.as_deref().unwrap_or(""),
-            signer.email.as_deref().unwrap_or(""),
+            if signer.email_given { "yes" } else { "no" },
             &created_at,
             &confirmed_at,
         ];
@@ -83,8 +83,8 @@ mod tests {
             lang: "en".into(),
             name: Some(name.into()),
             affiliation: Some("-Org".into()),
-            country: None,
-            email: Some("@ann@example.org".into()),
+            country: Some("@SUM(A1)".into()),
+            email_given: true,
             status: SignerStatus::Confirmed,
             created_at: jiff::Timestamp::from_millisecond(1_700_000_000_123).expect("valid"),
             confirmed_at: Some(
@@ -111,12 +111,14 @@ mod tests {
         let mut lines = text.lines();
         assert_eq!(
             lines.next(),
-            Some("id,letter,lang,status,name,affiliation,country,email,created_at,confirmed_at")
+            Some(
+                "id,letter,lang,status,name,affiliation,country,email_given,created_at,confirmed_at"
+            )
         );
         assert_eq!(
             lines.next(),
             Some(
-                "7,letter,en,confirmed,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'-Org,,'@ann@example.org,\
+                "7,letter,en,confirmed,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'-Org,'@SUM(A1),yes,\
                  2023-11-14T22:13:20.123Z,2023-11-14T22:13:20.123Z"
             )
         );
@@ -130,7 +132,12 @@ mod tests {
         let value: serde_json::Value = serde_json::from_slice(&out).expect("json");
         assert_eq!(value[0]["name"], "Ann");
         assert_eq!(value[0]["status"], "confirmed");
-        assert_eq!(value[0]["country"], serde_json::Value::Null);
+        assert_eq!(
+            value[0]["country"], "@SUM(A1)",
+            "JSON is data, not a spreadsheet"
+        );
+        assert_eq!(value[0]["email_given"], true);
+        assert!(value[0].get("email").is_none(), "no address is exported");
         assert_eq!(value[0]["created_at"], "2023-11-14T22:13:20.123Z");
     }
 }

@@ -18,7 +18,7 @@ macro_rules! with_writer {
                 let $begin = "BEGIN IMMEDIATE";
                 $body
             }
-            $crate::Pools::Postgres($pool) => {
+            $crate::Pools::Postgres { writer: $pool, .. } => {
                 #[allow(unused_variables)]
                 let $begin = "BEGIN";
                 $body
@@ -32,7 +32,7 @@ macro_rules! with_reader {
     ($store:expr, |$pool:ident| $body:expr) => {
         match &$store.pools {
             $crate::Pools::Sqlite { reader: $pool, .. } => $body,
-            $crate::Pools::Postgres($pool) => $body,
+            $crate::Pools::Postgres { reader: $pool, .. } => $body,
         }
     };
 }
@@ -41,11 +41,13 @@ pub mod email;
 mod error;
 pub mod export;
 mod schema;
+mod secret;
 mod signers;
 pub mod testing;
 mod url;
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -53,8 +55,10 @@ use sqlx::Connection;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use crate::email::EmailSecret;
 pub use crate::error::StoreError;
 pub use crate::schema::{MigrationReport, SchemaMigration};
+pub use crate::secret::{EmailSecretSource, MissingSecret, SECRET_FILE_SUFFIX};
 pub use crate::url::{backend_of, redact_url};
 
 /// Which database a [`Store`] talks to.
@@ -77,8 +81,9 @@ impl fmt::Display for Backend {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct StoreOptions {
-    /// Connections for reads on SQLite (writes always go through one connection, because
-    /// SQLite has one writer at a time), and for everything on PostgreSQL. Default 8.
+    /// Connections for reads. Writes have their own: one on SQLite (it has one writer at a
+    /// time), a small separate pool on PostgreSQL, so a flood of reads (the public list) can
+    /// never take the connection the signature writer needs. Default 8.
     pub max_connections: u32,
     /// Create a SQLite file that does not exist yet (default true). The CLI's export and
     /// delete turn this off so a mistyped path is an error, not a new empty database.
@@ -112,6 +117,8 @@ pub struct Store {
     pools: Pools,
     /// The URL with any password redacted, for messages.
     url: String,
+    /// The database file, on SQLite (the email secret file lives beside it).
+    sqlite_path: Option<PathBuf>,
 }
 
 #[derive(Clone)]
@@ -123,7 +130,10 @@ enum Pools {
         writer: SqlitePool,
         reader: SqlitePool,
     },
-    Postgres(PgPool),
+    /// Writes (and the reads that must see every commit) use `writer`, a few connections of
+    /// their own; everything else uses `reader`. However many readers wait, the signature
+    /// writer always finds a connection.
+    Postgres { writer: PgPool, reader: PgPool },
 }
 
 impl fmt::Debug for Store {
@@ -141,6 +151,10 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long opening a PostgreSQL store waits for the server to answer.
 const POSTGRES_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections reserved for writes on PostgreSQL: the group-commit writer needs one, the
+/// signers' confirmations and edits share the rest.
+const POSTGRES_WRITE_CONNECTIONS: u32 = 3;
 
 impl Store {
     /// Open the database named by `url`:
@@ -171,10 +185,12 @@ impl Store {
     /// [`Store::connect`] with options.
     pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
         let shown = redact_url(url.trim());
+        // Driver messages may quote the URL: scrub its secrets from every reason.
         let cannot_open = |reason: String| StoreError::CannotOpen {
             url: shown.clone(),
-            reason,
+            reason: url::scrub(&reason, url),
         };
+        let mut sqlite_path = None;
         let pools = match url::parse(url)? {
             url::Target::Sqlite(connect) => {
                 if is_in_memory(url) {
@@ -186,6 +202,7 @@ impl Store {
                     });
                 }
                 let path = connect.get_filename().to_path_buf();
+                sqlite_path = Some(path.clone());
                 if !options.create_if_missing && !path.exists() {
                     return Err(cannot_open(format!(
                         "there is no file {}; check the path, or run `missive migrate` to create \
@@ -252,16 +269,25 @@ impl Store {
                 })?
                 .map_err(|err| pg_hint(err.to_string()))?;
                 probe.close().await.ok();
-                let pool = PgPoolOptions::new()
-                    .max_connections(options.max_connections.max(1))
+                let writer = PgPoolOptions::new()
+                    .max_connections(POSTGRES_WRITE_CONNECTIONS)
                     .after_connect(|conn, _meta| Box::pin(ensure_durable_commits(conn)))
+                    .connect_with(connect.clone())
+                    .await
+                    .map_err(|err| pg_hint(err.to_string()))?;
+                let reader = PgPoolOptions::new()
+                    .max_connections(options.max_connections.max(1))
                     .connect_with(connect)
                     .await
                     .map_err(|err| pg_hint(err.to_string()))?;
-                Pools::Postgres(pool)
+                Pools::Postgres { writer, reader }
             }
         };
-        Ok(Store { pools, url: shown })
+        Ok(Store {
+            pools,
+            url: shown,
+            sqlite_path,
+        })
     }
 
     /// Apply the migrations this program knows and the database lacks.
@@ -305,10 +331,10 @@ impl Store {
                     journal.to_lowercase()
                 )
             }
-            Pools::Postgres(pool) => {
+            Pools::Postgres { writer, .. } => {
                 let setting: String =
                     sqlx::query_scalar("SELECT current_setting('synchronous_commit')")
-                        .fetch_one(pool)
+                        .fetch_one(writer)
                         .await?;
                 format!("synchronous_commit={setting}")
             }
@@ -318,7 +344,7 @@ impl Store {
     pub fn backend(&self) -> Backend {
         match self.pools {
             Pools::Sqlite { .. } => Backend::Sqlite,
-            Pools::Postgres(_) => Backend::Postgres,
+            Pools::Postgres { .. } => Backend::Postgres,
         }
     }
 
@@ -335,7 +361,10 @@ impl Store {
                 reader.close().await;
                 writer.close().await;
             }
-            Pools::Postgres(pool) => pool.close().await,
+            Pools::Postgres { writer, reader } => {
+                reader.close().await;
+                writer.close().await;
+            }
         }
     }
 }
@@ -397,10 +426,9 @@ pub struct NewSigner {
     pub name: Option<String>,
     pub affiliation: Option<String>,
     pub country: Option<String>,
-    /// The address as typed; optional.
-    pub email: Option<String>,
-    /// `email::key(&email::normalize(..)?)`: unique per letter; a second signer with the
-    /// same key gets [`InsertOutcome::DuplicateEmail`].
+    /// `email::key(&secret, &email::normalize(..)?)`: unique per letter; a second signer with
+    /// the same key gets [`InsertOutcome::DuplicateEmail`]. The address itself has no field:
+    /// the store never keeps it.
     pub email_key: Option<[u8; 32]>,
     /// `None`: counted at once (confirmed, `confirmed_at = created_at`).
     pub confirmation: Option<PendingConfirmation>,
@@ -454,7 +482,8 @@ pub struct Signer {
     pub name: Option<String>,
     pub affiliation: Option<String>,
     pub country: Option<String>,
-    pub email: Option<String>,
+    /// Whether the signer gave an email address (only its keyed hash is kept).
+    pub email_given: bool,
     pub status: SignerStatus,
     pub created_at: jiff::Timestamp,
     pub confirmed_at: Option<jiff::Timestamp>,
@@ -482,16 +511,20 @@ pub struct PublicSigner {
 #[derive(Clone, Debug)]
 pub enum SignerSelector {
     Id(i64),
-    /// Matched through `email::normalize` and `email::key`, so any spelling of the address
-    /// that normalizes the same way finds the signer.
-    Email(String),
+    /// Matched through `email::normalize` and `email::key` under the same secret the server
+    /// used ([`Store::email_secret`]), so any spelling of the address that normalizes the
+    /// same way finds the signer.
+    Email {
+        address: String,
+        secret: EmailSecret,
+    },
 }
 
 impl fmt::Display for SignerSelector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SignerSelector::Id(id) => write!(f, "id {id}"),
-            SignerSelector::Email(email) => write!(f, "email {email}"),
+            SignerSelector::Email { address, .. } => write!(f, "email {address}"),
         }
     }
 }

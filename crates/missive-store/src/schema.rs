@@ -13,16 +13,30 @@ use crate::error::migration_error;
 use crate::{Backend, Store, StoreError};
 
 /// (version, description, SQL) per backend. Add a file to both folders and a line to both lists.
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "signers",
-    include_str!("../migrations/sqlite/0001_signers.sql"),
-)];
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "signers",
-    include_str!("../migrations/postgres/0001_signers.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "signers",
+        include_str!("../migrations/sqlite/0001_signers.sql"),
+    ),
+    (
+        2,
+        "email_keyed",
+        include_str!("../migrations/sqlite/0002_email_keyed.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "signers",
+        include_str!("../migrations/postgres/0001_signers.sql"),
+    ),
+    (
+        2,
+        "email_keyed",
+        include_str!("../migrations/postgres/0002_email_keyed.sql"),
+    ),
+];
 
 /// A migration this program knows.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,16 +12,16 @@ use crate::{
     SignerUpdate, Store, StoreError, TokenHash, email,
 };
 
-/// Rows per INSERT statement: 12 parameters each stays far below SQLite's 32,766 and
+/// Rows per INSERT statement: 11 parameters each stays far below SQLite's 32,766 and
 /// PostgreSQL's 65,535 bind parameters.
 const ROWS_PER_STATEMENT: usize = 500;
 
-const INSERT_HEAD: &str = "INSERT INTO signers (letter, lang, name, affiliation, country, email, \
+const INSERT_HEAD: &str = "INSERT INTO signers (letter, lang, name, affiliation, country, \
      email_key, edit_token, confirm_token, confirm_expires_at_ms, created_at_ms, confirmed_at_ms) ";
 const INSERT_TAIL: &str = " ON CONFLICT (letter, email_key) DO NOTHING RETURNING id, edit_token";
 
-const SIGNER_COLUMNS: &str = "SELECT id, letter, lang, name, affiliation, country, email, \
-     created_at_ms, confirmed_at_ms FROM signers ";
+const SIGNER_COLUMNS: &str = "SELECT id, letter, lang, name, affiliation, country, \
+     email_key IS NOT NULL AS email_given, created_at_ms, confirmed_at_ms FROM signers ";
 
 /// A [`NewSigner`] as bind values.
 struct Insert<'a> {
@@ -64,7 +64,6 @@ macro_rules! push_row {
             .push_bind(row.signer.name.as_deref())
             .push_bind(row.signer.affiliation.as_deref())
             .push_bind(row.signer.country.as_deref())
-            .push_bind(row.signer.email.as_deref())
             .push_bind(row.email_key.clone())
             .push_bind(row.edit_token.clone())
             .push_bind(row.confirm_token.clone())
@@ -88,7 +87,7 @@ macro_rules! signer_from_row {
             name: row.try_get("name")?,
             affiliation: row.try_get("affiliation")?,
             country: row.try_get("country")?,
-            email: row.try_get("email")?,
+            email_given: row.try_get("email_given")?,
             status: match confirmed_at_ms {
                 Some(_) => SignerStatus::Confirmed,
                 None => SignerStatus::Pending,
@@ -378,8 +377,8 @@ impl Store {
                     .await?
                     .rows_affected()
             }),
-            SignerSelector::Email(raw) => {
-                let key = email::key(&email::normalize(raw)?);
+            SignerSelector::Email { address, secret } => {
+                let key = email::key(secret, &email::normalize(address)?);
                 with_writer!(self, |pool, _begin| {
                     sqlx::query("DELETE FROM signers WHERE letter = $1 AND email_key = $2")
                         .bind(letter)

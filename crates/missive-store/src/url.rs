@@ -17,43 +17,113 @@ pub(crate) enum Target {
 
 /// The URL with any password replaced by `***`: the `user:password@` part and a `password=`
 /// query parameter. Everything else is kept so the operator can recognize the database.
+///
+/// The user information runs from `://` (or the start, for a URL without one) to the *last*
+/// `@` of the whole string, found before the query is split off: a password may hold an
+/// unescaped `?`, `/` or `@`, and hiding too much is better than printing a secret.
 pub fn redact_url(url: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
+    let (prefix, rest) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
     };
     let mut out = String::with_capacity(url.len());
-    match base.split_once("://") {
-        // Everything up to the last '@' is user information, even when a password holds an
-        // unescaped '/' or '@': better to hide too much than to print a secret.
-        Some((scheme, rest)) => match rest.rfind('@') {
-            Some(at) => {
-                let userinfo = &rest[..at];
-                out.push_str(scheme);
-                out.push_str("://");
-                match userinfo.split_once(':') {
-                    Some((user, _password)) => {
-                        out.push_str(user);
-                        out.push_str(":***");
-                    }
-                    None => out.push_str(userinfo),
+    out.push_str(prefix);
+    let after_userinfo = match rest.rfind('@') {
+        Some(at) => {
+            let userinfo = &rest[..at];
+            match userinfo.split_once(':') {
+                Some((user, _password)) => {
+                    out.push_str(user);
+                    out.push_str(":***");
                 }
-                out.push_str(&rest[at..]);
+                None => out.push_str(userinfo),
             }
-            None => out.push_str(base),
-        },
-        None => out.push_str(base),
+            out.push('@');
+            &rest[at + 1..]
+        }
+        None => rest,
+    };
+    match after_userinfo.split_once('?') {
+        Some((base, query)) => {
+            out.push_str(base);
+            out.push('?');
+            let params: Vec<String> = query
+                .split('&')
+                .map(|param| match param.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => param.to_owned(),
+                })
+                .collect();
+            out.push_str(&params.join("&"));
+        }
+        None => out.push_str(after_userinfo),
     }
-    if let Some(query) = query {
-        out.push('?');
-        let params: Vec<String> = query
-            .split('&')
-            .map(|param| match param.split_once('=') {
-                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-                _ => param.to_owned(),
-            })
-            .collect();
-        out.push_str(&params.join("&"));
+    out
+}
+
+/// The secret parts of a URL (the userinfo password, in raw and percent-decoded form, and any
+/// `password=` value), so a driver's message about the URL can be scrubbed of them.
+fn secrets_of(url: &str) -> Vec<String> {
+    let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
+    let mut secrets = Vec::new();
+    let mut add = |raw: &str| {
+        if !raw.is_empty() {
+            secrets.push(raw.to_owned());
+            if let Some(decoded) = percent_decode(raw)
+                && decoded != raw
+                && !decoded.is_empty()
+            {
+                secrets.push(decoded);
+            }
+        }
+    };
+    let query_start = match rest.rfind('@') {
+        Some(at) => {
+            if let Some((_, password)) = rest[..at].split_once(':') {
+                add(password);
+            }
+            at + 1
+        }
+        None => 0,
+    };
+    if let Some((_, query)) = rest[query_start..].split_once('?') {
+        for param in query.split('&') {
+            if let Some((key, value)) = param.split_once('=')
+                && key.eq_ignore_ascii_case("password")
+            {
+                add(value);
+            }
+        }
+    }
+    // Longest first, so a secret that contains another is removed whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets
+}
+
+fn percent_decode(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A driver's message about `url` with every secret of the URL replaced by `***`.
+pub(crate) fn scrub(message: &str, url: &str) -> String {
+    let mut out = message.to_owned();
+    for secret in secrets_of(url) {
+        out = out.replace(&secret, "***");
     }
     out
 }
@@ -73,7 +143,7 @@ pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
         } else {
             format!(
                 "no scheme: write sqlite:{} for a SQLite file, or postgres://USER@HOST/DATABASE",
-                url.trim()
+                redact_url(url.trim())
             )
         };
         Err(StoreError::InvalidUrl {
@@ -86,9 +156,10 @@ pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
 /// Parse a URL into connection options for its backend.
 pub(crate) fn parse(url: &str) -> Result<Target, StoreError> {
     let url = url.trim();
+    // Driver messages may quote parts of the URL: scrub its secrets from them.
     let invalid = |reason: String| StoreError::InvalidUrl {
         url: redact_url(url),
-        reason,
+        reason: scrub(&reason, url),
     };
     match backend_of(url)? {
         Backend::Sqlite => {
@@ -140,6 +211,15 @@ mod tests {
                 "postgres://db/missive?user=ann&password=***",
             ),
             ("postgres://ann@db/missive", "postgres://ann@db/missive"),
+            // A '?' in the password is not the start of the query.
+            ("postgres://ann:pa?ss@db/x", "postgres://ann:***@db/x"),
+            (
+                "postgres://ann:hunter2?x@db/x?sslmode=require&password=hunter2",
+                "postgres://ann:***@db/x?sslmode=require&password=***",
+            ),
+            // No scheme: the user information starts at the beginning.
+            ("ann:pw@db", "ann:***@db"),
+            ("ann:hunter2@db/x", "ann:***@db/x"),
             ("sqlite:missive.db", "sqlite:missive.db"),
             (
                 "sqlite:///var/lib/missive.db",
@@ -147,9 +227,24 @@ mod tests {
             ),
         ];
         for (url, want) in cases {
-            assert_eq!(redact_url(url), want);
+            assert_eq!(redact_url(url), want, "{url}");
             assert!(!redact_url(url).contains("hunter2"));
+            assert!(!redact_url(url).contains("pa?ss"));
         }
+    }
+
+    #[test]
+    fn driver_messages_are_scrubbed_of_every_secret() {
+        let url = "postgres://ann:hun%74er2@db/x?password=s3cret";
+        let message = "bad password hun%74er2 / hunter2 and s3cret in the URL";
+        let scrubbed = scrub(message, url);
+        assert!(!scrubbed.contains("hunter2"), "{scrubbed}");
+        assert!(!scrubbed.contains("hun%74er2"), "{scrubbed}");
+        assert!(!scrubbed.contains("s3cret"), "{scrubbed}");
+        assert_eq!(
+            scrub("nothing secret", "postgres://ann@db/x"),
+            "nothing secret"
+        );
     }
 
     #[test]
@@ -168,11 +263,21 @@ mod tests {
 
     #[test]
     fn invalid_url_errors_never_show_the_password() {
-        let Err(err) = parse("postgres://ann:hunter2@db:notaport/missive") else {
-            panic!("a non-numeric port must be refused");
-        };
-        let shown = err.to_string();
-        assert!(shown.contains("ann:***@db"), "{shown}");
+        for url in [
+            "postgres://ann:hunter2@db:notaport/missive",
+            "postgres://ann:hunter2?@db:notaport/missive",
+            "postgres://ann:hunter2@db/missive?sslmode=bogus&password=hunter2",
+        ] {
+            let Err(err) = parse(url) else {
+                panic!("{url} must be refused");
+            };
+            let shown = format!("{err} {err:?}");
+            assert!(shown.contains("ann:***@db"), "{shown}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        // Scheme-less, with a password: refused without echoing it.
+        let err = backend_of("ann:hunter2@db").expect_err("no scheme");
+        let shown = format!("{err} {err:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
     }
 

@@ -6,6 +6,8 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 
+use missive_server::AppState;
+
 use crate::helpers::*;
 
 #[tokio::test]
@@ -45,7 +47,7 @@ async fn signing_without_script_goes_through_a_review_step() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].name.as_deref(), Some("Kim Ji-woo"));
     assert_eq!(stored[0].lang, "en");
-    assert_eq!(stored[0].email, None, "no address is kept");
+    assert!(!stored[0].email_given);
     assert_eq!(server.count().await, 1);
 
     // The same token cannot be used twice.
@@ -537,4 +539,85 @@ async fn a_busy_network_is_slowed_down_not_shut_out() {
         StatusCode::OK
     );
     assert_eq!(server.stored().await.len(), 4);
+}
+
+/// The duplicate key is keyed with the secret file made beside the database on first start;
+/// a restart reads the same file, so an address that signed before is still recognized.
+#[tokio::test]
+async fn duplicate_detection_survives_a_restart_through_the_secret_file() {
+    let TestServer { state, dir, .. } = start().await;
+    let secret_file = dir.path().join("signatures.db.email-secret");
+    assert!(secret_file.is_file(), "made on first start");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secret_file)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by the server's user only");
+    }
+    let first_secret = std::fs::read_to_string(&secret_file).unwrap();
+    let server = TestServer {
+        state,
+        dir,
+        bundle: std::path::PathBuf::new(),
+    };
+    let first = server
+        .sign_script(
+            "en",
+            &format!("{}&email=ann%40example.org", fields("Ann")),
+            "192.0.2.80",
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    assert!(server.stored().await[0].email_given);
+
+    let TestServer { state, dir, .. } = server;
+    state.shutdown().await;
+    let state = AppState::start(config(dir.path())).await.expect("restarts");
+    assert_eq!(
+        std::fs::read_to_string(&secret_file).unwrap(),
+        first_secret,
+        "the secret file is read, never replaced"
+    );
+    let server = TestServer {
+        state,
+        dir,
+        bundle: std::path::PathBuf::new(),
+    };
+    let again = server
+        .sign_script(
+            "en",
+            &format!("{}&email=Ann%2Bagain%40Example.org", fields("Ann")),
+            "192.0.2.81",
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
+    assert_eq!(again.json()["error"], "duplicate_email");
+}
+
+/// A configured secret is used instead of a file, and a too-short one stops the start with a
+/// message that says how to make one, without quoting it.
+#[tokio::test]
+async fn a_configured_email_secret_replaces_the_file() {
+    let server = start_with(|c| {
+        c.email_secret = Some("configured-secret-0123456789abcdef0123".into());
+    })
+    .await;
+    assert!(
+        !server
+            .dir
+            .path()
+            .join("signatures.db.email-secret")
+            .exists()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    copy_dir(&fixture(), &config.bundle);
+    config.email_secret = Some("too-short".into());
+    let err = AppState::start(config).await.expect_err("short secret");
+    let shown = err.to_string();
+    assert!(shown.contains("openssl rand -hex 32"), "{shown}");
+    assert!(!shown.contains("too-short"), "{shown}");
 }

@@ -2,8 +2,9 @@
 //!
 //! Configuration is layered: built-in defaults, then the `[serve]` table of the config file
 //! (`missive.toml` when present, or `--config`), then `MISSIVE_*` environment variables, then
-//! flags. Unknown keys in `[serve]` are refused; the SMTP URL (it holds a password) is never
-//! printed.
+//! flags. Unknown keys in `[serve]` are refused; the SMTP URL (it holds a password) and the
+//! email secret are never printed. The email secret has no flag (a command line is visible to
+//! every user of the machine): `email_secret` in the file, or `MISSIVE_EMAIL_SECRET`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -112,8 +113,15 @@ pub fn run(args: ServeArgs) -> Result<u8> {
         let state = missive_server::AppState::start(config)
             .await
             .with_context(|| format!("starting the server for {bundle}"))?;
+        // Say whether an acknowledged signature survives a power loss, read back from the
+        // database rather than assumed.
+        let durability = match state.store.durability().await {
+            Ok(settings) => format!("durable writes: {settings}"),
+            Err(err) => format!("durability unknown: {err}"),
+        };
         println!(
-            "missive: serving {bundle} on http://{addr}/ (signatures in {database}); Ctrl-C stops"
+            "missive: serving {bundle} on http://{addr}/ (signatures in {database}, \
+             {durability}); Ctrl-C stops"
         );
         missive_server::serve_state(listener, state, shutdown_signal())
             .await
@@ -123,9 +131,23 @@ pub fn run(args: ServeArgs) -> Result<u8> {
     })
 }
 
+/// The environment variable holding the secret of email duplicate keys.
+pub const EMAIL_SECRET_ENV: &str = "MISSIVE_EMAIL_SECRET";
+
+/// The email secret from its layers, as `missive serve` resolves it (the environment wins
+/// over the file's `email_secret`); `None` leaves it to the store (the file beside a SQLite
+/// database). `missive signers delete --email` uses the same function, so both key alike.
+pub fn email_secret(file: Option<&ServerConfig>) -> Option<String> {
+    match std::env::var(EMAIL_SECRET_ENV) {
+        Ok(value) if !value.trim().is_empty() => Some(value),
+        _ => file.and_then(|config| config.email_secret.clone()),
+    }
+}
+
 /// Builds the configuration from its layers.
 pub fn config(args: &ServeArgs) -> Result<ServerConfig> {
     let mut config = config_file(args.config.as_deref())?.unwrap_or_default();
+    config.email_secret = email_secret(Some(&config));
     if let Some(bundle) = &args.bundle {
         config.bundle = bundle.clone();
     } else if args.config.is_none() && !Path::new("missive.toml").is_file() {
@@ -177,8 +199,9 @@ struct ConfigFile {
     serve: Option<ServerConfig>,
 }
 
-/// The `[serve]` table of the config file, if there is one.
-fn config_file(path: Option<&Path>) -> Result<Option<ServerConfig>> {
+/// The `[serve]` table of the config file (`path`, or `missive.toml` in the current folder
+/// when there is one), if there is one.
+pub fn config_file(path: Option<&Path>) -> Result<Option<ServerConfig>> {
     let (path, required) = match path {
         Some(path) => (path.to_path_buf(), true),
         None => (PathBuf::from("missive.toml"), false),

@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use missive_store::{SignerSelector, SignerStatus, Store, StoreOptions, export};
+use missive_store::{
+    EmailSecret, MissingSecret, SignerSelector, SignerStatus, Store, StoreOptions, export,
+};
 
 use crate::cmd::migrate::{DatabaseArg, block_on};
 
@@ -56,6 +58,12 @@ pub struct DeleteArgs {
     /// The signer's id, as in the first column of an export.
     #[arg(long, value_name = "N")]
     pub id: Option<i64>,
+    /// With --email: the config file whose [serve] table may hold `email_secret` (default:
+    /// missive.toml in the current folder, if any). The address is matched under the same
+    /// secret the server uses: MISSIVE_EMAIL_SECRET, else that `email_secret`, else the file
+    /// beside a SQLite database (DATABASE.email-secret).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub database: DatabaseArg,
 }
@@ -131,27 +139,55 @@ fn run_export(args: ExportArgs) -> Result<u8> {
 }
 
 fn run_delete(args: DeleteArgs) -> Result<u8> {
-    let who = match (args.email, args.id) {
-        (Some(email), None) => SignerSelector::Email(email),
-        (None, Some(id)) => SignerSelector::Id(id),
-        // clap's "who" group requires exactly one of them.
-        _ => bail!("give exactly one of --email ADDR or --id N"),
+    // clap's "who" group requires exactly one of them.
+    if args.email.is_some() == args.id.is_some() {
+        bail!("give exactly one of --email ADDR or --id N");
+    }
+    let configured = match &args.email {
+        Some(_) => {
+            let file = crate::cmd::serve::config_file(args.config.as_deref())?;
+            crate::cmd::serve::email_secret(file.as_ref())
+        }
+        None => None,
     };
     let shown = args.database.shown();
     let letter = args.letter;
     let deleted = block_on(async {
         let store = open(&args.database).await?;
+        let who = match (&args.email, args.id) {
+            (Some(address), _) => match email_secret(&store, configured.as_deref()) {
+                Ok(secret) => SignerSelector::Email {
+                    address: address.clone(),
+                    secret,
+                },
+                Err(err) => {
+                    store.close().await;
+                    return Err(err);
+                }
+            },
+            (None, Some(id)) => SignerSelector::Id(id),
+            (None, None) => bail!("give exactly one of --email ADDR or --id N"),
+        };
         let deleted = store
             .delete_signer(&letter, &who)
             .await
             .with_context(|| format!("deleting the signer with {who} of {letter} in {shown}"));
         store.close().await;
-        deleted
+        deleted.map(|deleted| (deleted, who))
     })?;
+    let (deleted, who) = deleted;
     if deleted == 0 {
+        let secret_hint = match who {
+            SignerSelector::Email { .. } => {
+                " (an address is only found under the email secret the server used when it was \
+                 signed)"
+            }
+            _ => "",
+        };
         bail!(
             "no signer of letter {letter} has {who} in {shown}; nothing was deleted. Check the \
-             letter id, or find the signer's id with `missive signers export --letter {letter}`"
+             letter id, or find the signer's id with `missive signers export --letter \
+             {letter}`{secret_hint}"
         );
     }
     println!(
@@ -159,6 +195,18 @@ fn run_delete(args: DeleteArgs) -> Result<u8> {
         if deleted == 1 { "" } else { "s" }
     );
     Ok(crate::exit::OK)
+}
+
+/// The secret the server keys email duplicate keys with; never a new one (it would match
+/// nobody).
+fn email_secret(store: &Store, configured: Option<&str>) -> Result<EmailSecret> {
+    let (secret, _source) = store
+        .email_secret(configured, MissingSecret::Refuse)
+        .context(
+            "cannot match --email without the server's email secret (or delete by --id N, the \
+             first column of `missive signers export`)",
+        )?;
+    Ok(secret)
 }
 
 /// Write `bytes` to `path` through a temporary file in the same folder, renamed over `path`

@@ -18,18 +18,27 @@ use crate::common::demo;
 pub struct Server {
     pub child: Child,
     pub addr: SocketAddr,
+    /// The first line printed: `missive: serving … on http://ADDR/ (…)`.
+    pub banner: String,
     stderr: Arc<Mutex<String>>,
 }
 
 impl Server {
     /// Starts `missive serve ARGS --addr 127.0.0.1:0` and waits for the address it prints.
     pub fn start(args: &[&str]) -> Server {
+        Server::start_with_env(args, &[])
+    }
+
+    /// [`Server::start`] with environment variables set.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_missive"))
             .arg("serve")
             .args(args)
             .args(["--addr", "127.0.0.1:0"])
             .env_remove("MISSIVE_DATABASE_URL")
             .env_remove("MISSIVE_LOG")
+            .env_remove("MISSIVE_EMAIL_SECRET")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -67,6 +76,7 @@ impl Server {
         Server {
             child,
             addr,
+            banner: first,
             stderr,
         }
     }
@@ -221,6 +231,18 @@ fn serve_answers_readers_and_signers_over_tcp_with_production_settings() {
         "--database",
         &db,
     ]);
+
+    assert!(
+        server
+            .banner
+            .contains("durable writes: journal_mode=wal synchronous=full"),
+        "{}",
+        server.banner
+    );
+    assert!(
+        tmp.path().join("signatures.db.email-secret").is_file(),
+        "the email secret is made beside the database"
+    );
 
     let page = server.get("/ko/", &[("Accept-Encoding", "gzip, br")]);
     assert_eq!(page.status, 200);
@@ -382,14 +404,15 @@ fn stored_names(url: &str) -> HashSet<String> {
     })
 }
 
-fn crash_and_restart(db: &str) {
+fn crash_and_restart(db: &str, env: &[(&str, &str)]) {
     let demo = demo();
     let bundle = demo.bundle.display().to_string();
-    let mut server = Server::start(&["--bundle", &bundle, "--database", db, "--load-test"]);
+    let args = ["--bundle", &bundle, "--database", db, "--load-test"];
+    let mut server = Server::start_with_env(&args, env);
     let acked = sign_until_killed(&mut server, 16, 1000);
     drop(server);
 
-    let restarted = Server::start(&["--bundle", &bundle, "--database", db, "--load-test"]);
+    let restarted = Server::start_with_env(&args, env);
     let count = restarted.wait_for_count(acked.len() as u64);
     assert!(
         count >= acked.len() as u64,
@@ -415,7 +438,7 @@ fn crash_and_restart(db: &str) {
 #[test]
 fn sigkill_mid_surge_loses_no_acknowledged_signature_on_sqlite() {
     let tmp = tempfile::tempdir().unwrap();
-    crash_and_restart(&sqlite_url(tmp.path()));
+    crash_and_restart(&sqlite_url(tmp.path()), &[]);
 }
 
 #[test]
@@ -442,7 +465,28 @@ fn sigkill_mid_surge_loses_no_acknowledged_signature_on_postgres() {
         "{}",
         String::from_utf8_lossy(&migrated.stderr)
     );
-    crash_and_restart(&url);
+    // PostgreSQL has no place beside the database for the email secret: without one the
+    // server refuses to start and says how to make one.
+    let out = Command::new(env!("CARGO_BIN_EXE_missive"))
+        .args(["serve", "--bundle"])
+        .arg(&demo().bundle)
+        .args(["--database", &url, "--addr", "127.0.0.1:0"])
+        .env_remove("MISSIVE_EMAIL_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("MISSIVE_EMAIL_SECRET") && stderr.contains("openssl rand -hex 32"),
+        "{stderr}"
+    );
+    crash_and_restart(
+        &url,
+        &[(
+            "MISSIVE_EMAIL_SECRET",
+            "crash-test-secret-0123456789abcdef0123456789",
+        )],
+    );
     drop(scratch);
 }
 

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use missive_store::testing::{ScratchDatabase, postgres_url_or_skip};
-use missive_store::{NewSigner, Store, TokenHash, email};
+use missive_store::{MissingSecret, NewSigner, Store, TokenHash, email};
 
 use crate::common::run;
 
@@ -27,33 +27,42 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-fn new_signer(letter: &str, label: &str, name: &str, email: &str) -> NewSigner {
+fn new_signer(
+    secret: &email::EmailSecret,
+    letter: &str,
+    label: &str,
+    name: &str,
+    email: &str,
+) -> NewSigner {
     NewSigner {
         letter: letter.into(),
         lang: "en".into(),
         name: Some(name.into()),
         affiliation: None,
         country: None,
-        email: Some(email.into()),
-        email_key: Some(email::key(&email::normalize(email).expect("valid"))),
+        email_key: Some(email::key(secret, &email::normalize(email).expect("valid"))),
         confirmation: None,
         edit_token: TokenHash::of_secret(label.as_bytes()),
         created_at: jiff::Timestamp::from_millisecond(1_750_000_000_000).expect("time"),
     }
 }
 
+/// Keyed like the server: the secret file beside the database, made on first use.
 fn seeded() -> Seeded {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite:{}", dir.path().join("signers.db").display());
-    let mut bob = new_signer(LETTER, "bob", "Bob", "bob@example.org");
-    bob.affiliation = Some("@org".into());
-    let batch = [
-        new_signer(LETTER, "ann", FORMULA, "ann.lee@example.org"),
-        bob,
-        new_signer(OTHER_LETTER, "carl", "Carl", "ann.lee@example.org"),
-    ];
     runtime().block_on(async {
         let store = Store::open(&url).await.expect("open");
+        let (secret, _) = store
+            .email_secret(None, MissingSecret::Create)
+            .expect("secret file");
+        let mut bob = new_signer(&secret, LETTER, "bob", "Bob", "bob@example.org");
+        bob.affiliation = Some("@org".into());
+        let batch = [
+            new_signer(&secret, LETTER, "ann", FORMULA, "ann.lee@example.org"),
+            bob,
+            new_signer(&secret, OTHER_LETTER, "carl", "Carl", "ann.lee@example.org"),
+        ];
         store.insert_batch(&batch).await.expect("insert");
         store.close().await;
     });
@@ -98,7 +107,7 @@ fn csv_export_neutralizes_spreadsheet_formulas() {
     let mut lines = out.stdout.lines();
     assert_eq!(
         lines.next(),
-        Some("id,letter,lang,status,name,affiliation,country,email,created_at,confirmed_at")
+        Some("id,letter,lang,status,name,affiliation,country,email_given,created_at,confirmed_at")
     );
     let rows: Vec<&str> = lines.collect();
     assert_eq!(
@@ -112,7 +121,12 @@ fn csv_export_neutralizes_spreadsheet_formulas() {
         "{}",
         rows[0]
     );
-    assert!(rows[1].contains(",Bob,'@org,"), "{}", rows[1]);
+    assert!(rows[1].contains(",Bob,'@org,,yes,"), "{}", rows[1]);
+    assert!(
+        !out.stdout.contains("example.org"),
+        "no address is stored, so none is exported: {}",
+        out.stdout
+    );
     for cell_start in [",=", ",\"=", ",@", ",+", ",-"] {
         assert!(
             !out.stdout.contains(cell_start),
@@ -154,7 +168,8 @@ fn json_export_to_a_file_is_written_whole_and_private() {
         serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
     assert_eq!(json.len(), 2);
     assert_eq!(json[0]["name"], FORMULA, "JSON keeps the name as typed");
-    assert_eq!(json[1]["email"], "bob@example.org");
+    assert_eq!(json[1]["email_given"], true);
+    assert!(json[1].get("email").is_none(), "{}", json[1]);
     assert_eq!(json[1]["status"], "confirmed");
     assert!(temp_files(db.dir.path()).is_empty());
     #[cfg(unix)]
@@ -349,9 +364,9 @@ fn migrate_creates_then_reports_up_to_date() {
     let first = run(&["migrate", "--database", &url]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert!(
-        first
-            .stdout
-            .contains("applied 1 migration (0001_signers); schema version is now 1"),
+        first.stdout.contains(
+            "applied 2 migrations (0001_signers, 0002_email_keyed); schema version is now 2"
+        ),
         "{}",
         first.stdout
     );
@@ -360,7 +375,7 @@ fn migrate_creates_then_reports_up_to_date() {
     assert!(
         second
             .stdout
-            .contains("already up to date (schema version 1)"),
+            .contains("already up to date (schema version 2)"),
         "{}",
         second.stdout
     );
@@ -390,11 +405,86 @@ fn postgres_needs_migrate_before_export() {
     let migrated = run(&["migrate", "--database", url]);
     assert_eq!(migrated.code, 0, "{}", migrated.stderr);
     assert!(
-        migrated.stdout.contains("applied 1 migration"),
+        migrated.stdout.contains("applied 2 migrations"),
         "{}",
         migrated.stdout
     );
     let after = run(&["signers", "export", "--letter", LETTER, "--database", url]);
     assert_eq!(after.code, 0, "{}", after.stderr);
     assert_eq!(after.stdout.lines().count(), 1, "header only");
+}
+
+/// `delete --email` keys the address like the server: MISSIVE_EMAIL_SECRET first, then
+/// `email_secret` in the config file, then the file beside a SQLite database; it never makes
+/// a new secret, which would match nobody.
+#[test]
+fn delete_by_email_uses_the_servers_secret() {
+    let db = seeded();
+    let secret_file = db.dir.path().join("signers.db.email-secret");
+    let delete = |extra: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = crate::common::missive();
+        cmd.env_remove("MISSIVE_EMAIL_SECRET")
+            .current_dir(db.dir.path())
+            .args([
+                "signers",
+                "delete",
+                "--letter",
+                LETTER,
+                "--email",
+                "bob@example.org",
+                "--database",
+                &db.url,
+            ])
+            .args(args);
+        for (key, value) in extra {
+            cmd.env(key, value);
+        }
+        crate::common::ran(cmd.output().expect("run missive"))
+    };
+
+    // Another secret from the environment or the config file finds nobody.
+    let other = "another-secret-0123456789abcdef0123456789";
+    let out = delete(&[("MISSIVE_EMAIL_SECRET", other)], &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("nothing was deleted"), "{}", out.stderr);
+    let config = db.dir.path().join("missive.toml");
+    std::fs::write(&config, format!("[serve]\nemail_secret = \"{other}\"\n")).expect("config");
+    let out = delete(&[], &[]);
+    assert_eq!(
+        out.code, 2,
+        "missive.toml in the current folder is read: {}",
+        out.stderr
+    );
+    std::fs::remove_file(&config).expect("remove config");
+
+    // Without the secret file, a clear error and nothing is made.
+    let kept = std::fs::read_to_string(&secret_file).expect("secret file");
+    std::fs::remove_file(&secret_file).expect("hide the secret");
+    let out = delete(&[], &[]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("signers.db.email-secret")
+            && out.stderr.contains("MISSIVE_EMAIL_SECRET")
+            && out.stderr.contains("--id"),
+        "{}",
+        out.stderr
+    );
+    assert!(!secret_file.exists(), "the CLI never makes a secret");
+
+    // The server's file, or the same value in the environment, finds the signer.
+    let out = delete(&[("MISSIVE_EMAIL_SECRET", kept.trim())], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    std::fs::write(&secret_file, &kept).expect("restore the secret");
+    let out = run(&[
+        "signers",
+        "delete",
+        "--letter",
+        LETTER,
+        "--email",
+        "Ann.Lee@example.org",
+        "--database",
+        &db.url,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(export_json(&db.url, LETTER).is_empty());
 }
