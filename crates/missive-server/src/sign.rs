@@ -179,6 +179,27 @@ pub async fn sign(
         Ok(InsertOutcome::Stored { .. }) => {}
         Ok(InsertOutcome::DuplicateEmail) => {
             if let (Some(mailer), Some(email)) = (&state.mailer, entry.email.as_deref()) {
+                // The address is still pending: its mail may have been lost or gone to spam.
+                // Re-issue the links (the stored signature is kept as it was) and send them
+                // again, so the owner of the address can always confirm.
+                if let (Some((_, pending)), Some(key)) = (&confirm, &email_key) {
+                    match state
+                        .store
+                        .renew_confirmation(site.letter(), key, pending, &edit_hash, created_at)
+                        .await
+                    {
+                        Ok(true) => {
+                            return ctx
+                                .send_links(&confirm, &edit_secret, email, &draft, None)
+                                .await;
+                        }
+                        Ok(false) => {}
+                        Err(err) => {
+                            tracing::warn!(error = %err, "could not renew a pending confirmation");
+                            return ctx.refuse(Reject::Unavailable, Some(&draft));
+                        }
+                    }
+                }
                 // With confirmation on, a duplicate looks the same as a new signature to whoever
                 // sent the form (so nobody can test which addresses signed); the owner of the
                 // address is told by mail instead.
@@ -195,31 +216,10 @@ pub async fn sign(
         }
     }
 
-    if let (Some(mailer), Some((confirm_secret, _)), Some(email)) =
-        (&state.mailer, &confirm, entry.email.as_deref())
-    {
-        let base = mail_base(&state);
-        let confirm_url = format!("{base}{}/confirm/{confirm_secret}", ctx.lang);
-        let edit_url = format!("{base}{}/edit/{edit_secret}", ctx.lang);
-        let days = state
-            .config
-            .confirmation
-            .expires_after
-            .as_secs()
-            .div_ceil(86_400);
-        if let Err(err) = mailer
-            .send_confirmation(ctx.t, email, &confirm_url, &edit_url, days)
-            .await
-        {
-            tracing::warn!(error = %err, "could not send a confirmation mail; the pending signature was removed");
-            // Without the mail the signature could never be confirmed: take it back out, so
-            // the address can be used again at once.
-            if let Err(err) = state.store.withdraw(&edit_hash).await {
-                tracing::warn!(error = %err, "could not remove the pending signature after a mail failure");
-            }
-            return ctx.refuse(Reject::Unavailable, Some(&draft));
-        }
-        return ctx.mail_sent();
+    if let (Some(_), Some(email)) = (&confirm, entry.email.as_deref()) {
+        return ctx
+            .send_links(&confirm, &edit_secret, email, &draft, Some(&edit_hash))
+            .await;
     }
     ctx.signed(
         &edit_secret,
@@ -295,6 +295,46 @@ fn mail_base(state: &AppState) -> String {
 }
 
 impl Ctx<'_> {
+    /// Mails the confirmation and edit links and answers "check your mail". When the mail
+    /// cannot be sent, a signature stored just now (`remove_on_failure`, its edit token) is
+    /// taken back out, since it could never be confirmed; a renewed one stays pending, and
+    /// sending the form again renews it again.
+    async fn send_links(
+        &self,
+        confirm: &Option<(String, PendingConfirmation)>,
+        edit_secret: &str,
+        email: &str,
+        draft: &Draft,
+        remove_on_failure: Option<&TokenHash>,
+    ) -> Response {
+        let state = self.state;
+        let (Some(mailer), Some((confirm_secret, _))) = (&state.mailer, confirm) else {
+            return self.refuse(Reject::Unavailable, Some(draft));
+        };
+        let base = mail_base(state);
+        let confirm_url = format!("{base}{}/confirm/{confirm_secret}", self.lang);
+        let edit_url = format!("{base}{}/edit/{edit_secret}", self.lang);
+        let days = state
+            .config
+            .confirmation
+            .expires_after
+            .as_secs()
+            .div_ceil(86_400);
+        if let Err(err) = mailer
+            .send_confirmation(self.t, email, &confirm_url, &edit_url, days)
+            .await
+        {
+            tracing::warn!(error = %err, "could not send a confirmation mail");
+            if let Some(edit_hash) = remove_on_failure
+                && let Err(err) = state.store.withdraw(edit_hash).await
+            {
+                tracing::warn!(error = %err, "could not remove the pending signature after a mail failure");
+            }
+            return self.refuse(Reject::Unavailable, Some(draft));
+        }
+        self.mail_sent()
+    }
+
     /// A fresh form token for showing the form again.
     fn token(&self) -> Option<String> {
         if !self.state.config.abuse.require_proof {

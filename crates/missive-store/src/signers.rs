@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use sqlx::{QueryBuilder, Row};
 
 use crate::{
-    ConfirmOutcome, InsertOutcome, NewSigner, PublicSigner, Signer, SignerSelector, SignerStatus,
-    SignerUpdate, Store, StoreError, TokenHash, email,
+    ConfirmOutcome, InsertOutcome, NewSigner, PendingConfirmation, PublicSigner, Signer,
+    SignerSelector, SignerStatus, SignerUpdate, Store, StoreError, TokenHash, email,
 };
 
 /// Rows per INSERT statement: 11 parameters each stays far below SQLite's 32,766 and
@@ -232,6 +232,39 @@ impl Store {
             Some(Some(_)) => ConfirmOutcome::AlreadyConfirmed,
             Some(None) => ConfirmOutcome::Expired,
         })
+    }
+
+    /// Give the pending signer of `letter` with this email key new links: a new confirmation
+    /// token and expiry, and a new edit token (both were in the mail that may have been lost;
+    /// the old links stop working). The signer's values are kept: whoever sent the second
+    /// form cannot change what the address's owner confirms. Returns `false`, changing
+    /// nothing, when there is no such signer that is still pending and unexpired at `now`
+    /// (a confirmed one stays as it is).
+    pub async fn renew_confirmation(
+        &self,
+        letter: &str,
+        email_key: &[u8; 32],
+        confirmation: &PendingConfirmation,
+        edit_token: &TokenHash,
+        now: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        let renewed = with_writer!(self, |pool, _begin| {
+            sqlx::query(
+                "UPDATE signers SET confirm_token = $1, confirm_expires_at_ms = $2, \
+                 edit_token = $3 WHERE letter = $4 AND email_key = $5 \
+                 AND confirmed_at_ms IS NULL AND confirm_expires_at_ms > $6",
+            )
+            .bind(confirmation.token.0.as_slice())
+            .bind(confirmation.expires_at.as_millisecond())
+            .bind(edit_token.0.as_slice())
+            .bind(letter)
+            .bind(email_key.as_slice())
+            .bind(now.as_millisecond())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(renewed > 0)
     }
 
     /// The signer whose private edit link has this token.

@@ -155,6 +155,12 @@ async fn a_duplicate_looks_the_same_to_the_sender_and_its_owner_is_told() {
             "192.0.2.92",
         )
         .await;
+    let confirm = links(&outbox(&server)[0])
+        .into_iter()
+        .find(|l| l.contains("/confirm/"))
+        .unwrap();
+    let pressed = server.post_form(&path_of(&confirm), "", "192.0.2.92").await;
+    assert_eq!(pressed.status, StatusCode::OK);
     let second = server
         .sign_script(
             "en",
@@ -177,6 +183,69 @@ async fn a_duplicate_looks_the_same_to_the_sender_and_its_owner_is_told() {
         mails.iter().any(|m| m.contains("already signed")),
         "{mails:?}"
     );
+    assert_eq!(server.count().await, 1);
+}
+
+/// The first mail was lost (or went to spam): signing again with the same address while the
+/// signature is pending sends new links, and the person can confirm. The stored values stay
+/// those of the first form: whoever sends the second cannot change what gets confirmed.
+#[tokio::test]
+async fn signing_again_while_pending_sends_new_links() {
+    let server = email_server(Duration::from_secs(3600)).await;
+    let first = server
+        .sign_no_script(
+            "en",
+            &format!("{}&email=lee%40example.org", fields("Lee")),
+            "192.0.2.94",
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    let lost = links(&outbox(&server)[0]);
+    for mail in std::fs::read_dir(server.dir.path().join("outbox")).unwrap() {
+        std::fs::remove_file(mail.unwrap().path()).unwrap();
+    }
+
+    let second = server
+        .sign_no_script(
+            "en",
+            &format!("{}&email=Lee%2Bretry%40Example.org", fields("Someone Else")),
+            "192.0.2.94",
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.text());
+    assert!(second.text().contains("Check your mail"));
+    let mails = outbox(&server);
+    assert_eq!(mails.len(), 1, "one new mail");
+    assert!(
+        mails[0].contains("To: Lee+retry@Example.org"),
+        "{}",
+        mails[0]
+    );
+    assert!(!mails[0].contains("already signed"), "{}", mails[0]);
+    let fresh = links(&mails[0]);
+    let confirm = fresh.iter().find(|l| l.contains("/confirm/")).unwrap();
+    let edit = fresh.iter().find(|l| l.contains("/edit/")).unwrap();
+    assert!(!lost.contains(confirm), "new links");
+
+    // The lost mail's links no longer work; the new ones do.
+    let old_confirm = lost.iter().find(|l| l.contains("/confirm/")).unwrap();
+    let old = server
+        .post_form(&path_of(old_confirm), "", "192.0.2.94")
+        .await;
+    assert_eq!(old.status, StatusCode::NOT_FOUND);
+    let pressed = server.post_form(&path_of(confirm), "", "192.0.2.94").await;
+    assert_eq!(pressed.status, StatusCode::OK, "{}", pressed.text());
+    assert_eq!(server.count().await, 1);
+    let stored = server.stored().await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].name.as_deref(),
+        Some("Lee"),
+        "the first form's values"
+    );
+    let edit_page = server.get(&path_of(edit)).await;
+    assert_eq!(edit_page.status, StatusCode::OK);
+    assert!(edit_page.text().contains("value=\"Lee\""));
 }
 
 /// A minimal SMTP server: accepts one session, records the message.

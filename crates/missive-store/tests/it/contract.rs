@@ -187,6 +187,85 @@ async fn contract(store: &Store) {
         vec![InsertOutcome::DuplicateEmail]
     );
 
+    // --- renew_confirmation: a pending signer who lost the mail gets new links --------------
+    let gil_key = email_key("Gil@example.org");
+    let renewed = PendingConfirmation {
+        token: token("confirm-gil-renewed"),
+        expires_at: at(7200),
+    };
+    assert!(
+        !store
+            .renew_confirmation(
+                LETTER,
+                &gil_key,
+                &renewed,
+                &token("edit-gil-renewed"),
+                at(3600)
+            )
+            .await
+            .expect("renew after expiry"),
+        "an expired confirmation is not renewed"
+    );
+    assert!(
+        store
+            .renew_confirmation(
+                LETTER,
+                &gil_key,
+                &renewed,
+                &token("edit-gil-renewed"),
+                at(5)
+            )
+            .await
+            .expect("renew")
+    );
+    let gil_again_token = gil_again.confirmation.as_ref().expect("pending").token;
+    assert_eq!(
+        store
+            .confirm(&gil_again_token, at(6))
+            .await
+            .expect("old link"),
+        ConfirmOutcome::NotFound,
+        "the old link stops working"
+    );
+    assert!(
+        store
+            .signer_by_edit_token(&gil_again.edit_token)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let renewed_gil = store
+        .signer_by_edit_token(&token("edit-gil-renewed"))
+        .await
+        .expect("read")
+        .expect("the new edit link works");
+    assert_eq!(renewed_gil.id, id_gil_again, "the same signer, values kept");
+    assert_eq!(renewed_gil.status, SignerStatus::Pending);
+    assert!(
+        !store
+            .renew_confirmation(
+                LETTER,
+                &email_key("bea.kim@example.org"),
+                &PendingConfirmation {
+                    token: token("confirm-bea-renewed"),
+                    expires_at: at(7200),
+                },
+                &token("edit-bea-renewed"),
+                at(5),
+            )
+            .await
+            .expect("renew confirmed"),
+        "a confirmed signer is left alone"
+    );
+    assert!(
+        store
+            .signer_by_edit_token(&bea.edit_token)
+            .await
+            .expect("read")
+            .is_some(),
+        "bea's edit link still works"
+    );
+
     // --- signer_by_edit_token, update_signer ------------------------------------------------
     let bea_signer = store
         .signer_by_edit_token(&bea.edit_token)
