@@ -155,6 +155,15 @@ impl ServerConfig {
             ));
         }
         if let ConfirmationMode::Email = self.confirmation.mode {
+            if self.public_url.is_none() {
+                return Err(
+                    "confirmation.mode is \"email\" but public_url is not set: the links \
+                            in confirmation mail must reach the server from the signer's \
+                            mailbox. Set public_url (or --public-url / MISSIVE_PUBLIC_URL) to \
+                            the address readers use, e.g. https://letter.example.org/"
+                        .into(),
+                );
+            }
             if self.confirmation.from.trim().is_empty() {
                 return Err(
                     "confirmation.from (the sender address of confirmation mail) is empty".into(),
@@ -394,6 +403,17 @@ mod tests {
             config.email_secret.as_deref(),
             Some("0123456789abcdef0123456789abcdef")
         );
+    }
+
+    #[test]
+    fn email_confirmation_needs_a_public_url() {
+        let mut config = ServerConfig::new("b", "sqlite:x.db");
+        config.confirmation.mode = ConfirmationMode::Email;
+        let err = config.validate().unwrap_err();
+        assert!(err.contains("public_url"), "{err}");
+        assert!(err.contains("--public-url"), "{err}");
+        config.public_url = Some("https://letter.example.org/".into());
+        assert_eq!(config.validate(), Ok(()));
     }
 
     #[test]

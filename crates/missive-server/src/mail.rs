@@ -22,6 +22,8 @@ pub enum Mailer {
     Smtp {
         transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
+        /// The SMTP URL, kept only to scrub its password from error messages.
+        url: String,
     },
 }
 
@@ -78,14 +80,24 @@ impl Mailer {
             }
             MailTransport::Smtp => {
                 let url = config.smtp_url.as_deref().ok_or("no smtp_url is set")?;
-                // The error text of a bad URL is shown without the URL, which holds a password.
+                // The URL holds a password: it is shown redacted, and the parser's message is
+                // scrubbed of it.
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|err| format!("smtp_url is not a usable SMTP URL ({err})"))?
+                    .map_err(|err| {
+                        format!(
+                            "smtp_url {} is not a usable SMTP URL ({}); write \
+                             smtps://USER:PASSWORD@HOST:465 or \
+                             smtp://USER:PASSWORD@HOST:587?tls=required",
+                            missive_store::redact_url(url),
+                            missive_store::scrub_url_secrets(&err.to_string(), url)
+                        )
+                    })?
                     .timeout(Some(Duration::from_secs(20)))
                     .build();
                 Ok(Mailer::Smtp {
                     transport: Box::new(transport),
                     from,
+                    url: url.to_owned(),
                 })
             }
         }
@@ -143,11 +155,12 @@ impl Mailer {
             .map_err(|err| MailError::Build(err.to_string()))?;
         match self {
             Mailer::Outbox { dir, .. } => write_eml(dir, &message.formatted()).await,
-            Mailer::Smtp { transport, .. } => transport
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|err| MailError::Smtp(err.to_string())),
+            // An SMTP server may quote what it was sent, credentials included: scrub them.
+            Mailer::Smtp { transport, url, .. } => {
+                transport.send(message).await.map(|_| ()).map_err(|err| {
+                    MailError::Smtp(missive_store::scrub_url_secrets(&err.to_string(), url))
+                })
+            }
         }
     }
 }
@@ -173,4 +186,84 @@ async fn write_eml(dir: &std::path::Path, bytes: &[u8]) -> Result<(), MailError>
     tokio::fs::write(&tmp, bytes).await.map_err(io)?;
     tokio::fs::rename(&tmp, &path).await.map_err(io)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::config::ConfirmationMode;
+
+    fn smtp_config(url: &str) -> ConfirmationConfig {
+        ConfirmationConfig {
+            mode: ConfirmationMode::Email,
+            transport: MailTransport::Smtp,
+            smtp_url: Some(url.into()),
+            ..ConfirmationConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_bad_smtp_url_is_explained_without_its_password() {
+        for url in [
+            "smtps://me:hunter2@mail.example.org:notaport",
+            "gopher://me:hunter2@mail.example.org",
+        ] {
+            let err = Mailer::new(&smtp_config(url)).unwrap_err();
+            assert!(!err.contains("hunter2"), "{err}");
+            assert!(err.contains("me:***@mail.example.org"), "{err}");
+            assert!(err.contains("smtps://USER:PASSWORD@HOST:465"), "{err}");
+        }
+    }
+
+    /// An SMTP server that answers the login by quoting the password back: the error the
+    /// server logs must not carry it.
+    #[tokio::test]
+    async fn smtp_errors_never_carry_the_password() {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (read, mut write) = stream.into_split();
+            let mut lines = BufReader::new(read).lines();
+            write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+            while let Some(line) = lines.next_line().await.unwrap() {
+                let verb = line
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_uppercase();
+                let answer: &[u8] = match verb.as_str() {
+                    "EHLO" | "HELO" => b"250-fake\r\n250 AUTH PLAIN LOGIN\r\n",
+                    "AUTH" => b"535 5.7.8 password hunter2 (hunter%32) rejected for me\r\n",
+                    "QUIT" => break,
+                    _ => b"502 no\r\n",
+                };
+                write.write_all(answer).await.unwrap();
+            }
+        });
+        let mailer = Mailer::new(&smtp_config(&format!(
+            "smtp://me:hunter%32@127.0.0.1:{port}"
+        )))
+        .unwrap();
+        let err = mailer
+            .send_confirmation(
+                &crate::i18n::EN,
+                "ann@example.org",
+                "http://x/c",
+                "http://x/e",
+                7,
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rejected"),
+            "the server's answer is kept: {err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(!err.contains("hunter%32"), "{err}");
+    }
 }

@@ -59,7 +59,7 @@ pub use crate::email::EmailSecret;
 pub use crate::error::StoreError;
 pub use crate::schema::{MigrationReport, SchemaMigration};
 pub use crate::secret::{EmailSecretSource, MissingSecret, SECRET_FILE_SUFFIX};
-pub use crate::url::{backend_of, redact_url};
+pub use crate::url::{backend_of, redact_url, scrub as scrub_url_secrets};
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -119,8 +119,9 @@ fn percent_decode(raw: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// A driver's message about `url` with every secret of the URL replaced by `***`.
-pub(crate) fn scrub(message: &str, url: &str) -> String {
+/// A message about `url` (from a database driver, an SMTP client, …) with every secret of the
+/// URL — its password, raw and percent-decoded, and any `password=` value — replaced by `***`.
+pub fn scrub(message: &str, url: &str) -> String {
     let mut out = message.to_owned();
     for secret in secrets_of(url) {
         out = out.replace(&secret, "***");

@@ -337,6 +337,7 @@ async fn a_mail_that_cannot_be_sent_leaves_nothing_behind() {
         c.confirmation.mode = ConfirmationMode::Email;
         c.confirmation.transport = missive_server::MailTransport::Smtp;
         c.confirmation.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        c.public_url = Some("https://letter.example.org/".into());
     })
     .await;
     let reply = server

@@ -531,3 +531,24 @@ fn serve_reads_its_config_file_and_refuses_unknown_keys() {
         Some("http://flagonionflagonion.onion/en/")
     );
 }
+
+#[test]
+fn email_confirmation_refuses_to_start_without_a_public_url() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_missive"))
+        .args(["serve", "--bundle"])
+        .arg(&demo().bundle)
+        .args(["--database", &sqlite_url(tmp.path()), "--confirm-email"])
+        .args(["--smtp-url", "smtps://me:hunter2@mail.example.org:465"])
+        .args(["--addr", "127.0.0.1:0"])
+        .env_remove("MISSIVE_PUBLIC_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("public_url") && stderr.contains("--public-url"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
