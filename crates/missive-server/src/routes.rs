@@ -26,29 +26,29 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(
             "/_missive/challenge",
-            get(challenge).fallback(method_not_allowed),
+            get(challenge).fallback(|state, request| method_not_allowed(state, request, GET)),
         )
         .route(
             "/{lang}/sign",
             axum::routing::post(sign::sign)
                 .get(sign::sign_get)
-                .fallback(method_not_allowed),
+                .fallback(|state, request| method_not_allowed(state, request, GET_POST)),
         )
         .route(
             "/{lang}/signers",
-            get(pages::signers).fallback(method_not_allowed),
+            get(pages::signers).fallback(|state, request| method_not_allowed(state, request, GET)),
         )
         .route(
             "/{lang}/confirm/{token}",
             get(pages::confirm_page)
                 .post(pages::confirm)
-                .fallback(method_not_allowed),
+                .fallback(|state, request| method_not_allowed(state, request, GET_POST)),
         )
         .route(
             "/{lang}/edit/{token}",
             get(pages::edit_page)
                 .post(pages::edit)
-                .fallback(method_not_allowed),
+                .fallback(|state, request| method_not_allowed(state, request, GET_POST)),
         )
         .fallback(static_files)
         .layer(middleware::from_fn_with_state(
@@ -116,13 +116,30 @@ async fn challenge(State(state): State<Arc<AppState>>, request: Request) -> Resp
     }
 }
 
-async fn method_not_allowed(State(state): State<Arc<AppState>>, request: Request) -> Response {
+/// The `Allow` values of the routes (RFC 9110 §15.5.6: a 405 must list what is allowed).
+const GET: &str = "GET, HEAD";
+const GET_POST: &str = "GET, HEAD, POST";
+
+async fn method_not_allowed(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    allow: &'static str,
+) -> Response {
     let lang = first_segment(request.uri().path());
     let t = strings_for(&state, lang);
-    if wants_json(request.headers()) {
-        return Reject::Method.json(t);
-    }
-    Reject::Method.page(t, &state.server_csp, String::new(), "/")
+    let response = if wants_json(request.headers()) {
+        Reject::Method.json(t)
+    } else {
+        Reject::Method.page(t, &state.server_csp, String::new(), "/")
+    };
+    with_allow(response, allow)
+}
+
+fn with_allow(mut response: Response, allow: &'static str) -> Response {
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
 }
 
 fn first_segment(path: &str) -> &str {
@@ -171,7 +188,10 @@ async fn static_files(State(state): State<Arc<AppState>>, request: Request) -> R
     };
     if method != Method::GET && method != Method::HEAD {
         let t = strings_for(&state, first_segment(path));
-        return Reject::Method.page(t, &state.server_csp, String::new(), "/");
+        return with_allow(
+            Reject::Method.page(t, &state.server_csp, String::new(), "/"),
+            GET,
+        );
     }
     files::respond(&asset, method, request.headers())
 }
@@ -206,7 +226,10 @@ fn root(
             );
             response
         }
-        Some(_) => Reject::Method.page(&i18n::EN, &state.server_csp, String::new(), "/"),
+        Some(_) => with_allow(
+            Reject::Method.page(&i18n::EN, &state.server_csp, String::new(), "/"),
+            GET,
+        ),
         None => {
             // A bundle without a chooser: list the languages ourselves.
             let mut html = String::from(

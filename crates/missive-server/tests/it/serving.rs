@@ -366,3 +366,36 @@ async fn odd_requests_never_get_a_server_error() {
         }
     }
 }
+
+/// Every 405 says which methods the path takes (RFC 9110 §15.5.6), for pages, files, the
+/// root and each dynamic route.
+#[tokio::test]
+async fn a_405_lists_the_allowed_methods() {
+    let server = start().await;
+    let cases = [
+        (Method::PUT, "/en/sign", "GET, HEAD, POST"),
+        (Method::DELETE, "/en/confirm/abc", "GET, HEAD, POST"),
+        (Method::PATCH, "/en/edit/abc", "GET, HEAD, POST"),
+        (Method::POST, "/_missive/challenge", "GET, HEAD"),
+        (Method::POST, "/en/signers", "GET, HEAD"),
+        (Method::POST, "/ko/", "GET, HEAD"),
+        (Method::DELETE, "/count.json", "GET, HEAD"),
+    ];
+    for (method, path, allow) in cases {
+        let reply = server
+            .send(
+                Request::builder()
+                    .method(method.clone())
+                    .uri(path)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(reply.header("allow"), Some(allow), "{method} {path}");
+    }
+}
