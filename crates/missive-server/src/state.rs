@@ -96,11 +96,16 @@ impl AppState {
             ),
         }
         match store.durability().await {
-            Ok(durability) => tracing::info!(
+            Ok(durability) if is_durable(&durability) => tracing::info!(
                 backend = %store.backend(),
                 %durability,
-                durable = is_durable(&durability),
-                "signature database opened"
+                "signature database opened; every acknowledged signature is durable"
+            ),
+            Ok(durability) => tracing::warn!(
+                backend = %store.backend(),
+                %durability,
+                "signature database opened, but its settings do not make commits durable: \
+                 a power loss may lose acknowledged signatures"
             ),
             Err(err) => {
                 tracing::warn!(error = %err, "could not read the database's durability settings")
