@@ -4,10 +4,15 @@
 //!   for the no-script path. Both are MACed with a per-process secret, carry their issue time
 //!   (for the minimum time-to-fill and expiry) and can be used once (replays are refused).
 //! - Per-source limit: a token bucket keyed by a salted hash of the client's network (IPv4
-//!   address or IPv6 /64). The salt lives only in memory and changes every UTC day, so keys
-//!   cannot be linked across days or reversed; the raw address is never stored or logged.
+//!   address or IPv6 /56, the smallest prefix ISPs commonly give one customer). The salt lives
+//!   only in memory and changes every UTC day, so keys cannot be linked across days or
+//!   reversed; the raw address is never stored or logged. Only signatures make buckets:
+//!   fetching challenges never adds one, so a flood of GETs cannot grow memory.
 //!   A source over its allowance is not shut out: with script, its browser solves a harder
-//!   puzzle (more bits per extra allowance used); without, it is told when to come back.
+//!   puzzle (more bits per extra allowance used); without, it waits, and each wait is twice
+//!   the one before (from one refill interval up to 2^`pow_max_extra` of them) until the
+//!   allowance has fully come back — the no-script path costs time as the script path costs
+//!   work, so neither is the cheap way around the other.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -102,6 +107,9 @@ struct Bucket {
     /// Signatures let through on proof-of-work after the allowance ran out (decays).
     overflow: f64,
     last_ms: u64,
+    /// 0, or 1 + the no-script signatures taken since the allowance ran out: each costs
+    /// twice the one before. Cleared when the allowance is full again.
+    slow_steps: u8,
 }
 
 impl Guard {
@@ -127,7 +135,9 @@ impl Guard {
         &self.config
     }
 
-    /// The rate-limit key of an address: IPv4 address or IPv6 /64, hashed with today's salt.
+    /// The rate-limit key of an address: IPv4 address or IPv6 /56, hashed with today's salt.
+    /// A /56 rather than a /64: one customer commonly holds a /56 (256 /64s), and a key per
+    /// /64 would let them sign 256 times the allowance.
     pub fn source(&self, addr: Option<IpAddr>, now: u64) -> SourceKey {
         let mut limiter = lock(&self.limiter);
         limiter.rotate(now);
@@ -135,7 +145,7 @@ impl Guard {
         hasher.update(limiter.salt);
         match addr.map(|a| a.to_canonical()) {
             Some(IpAddr::V4(v4)) => hasher.update(v4.octets()),
-            Some(IpAddr::V6(v6)) => hasher.update(&v6.octets()[..8]),
+            Some(IpAddr::V6(v6)) => hasher.update(&v6.octets()[..7]),
             None => hasher.update(b"unknown"),
         }
         let digest = hasher.finalize();
@@ -147,12 +157,11 @@ impl Guard {
     /// A proof-of-work challenge for a source; harder when the source is over its allowance.
     pub fn challenge(&self, source: SourceKey, now: u64) -> Result<Challenge, getrandom::Error> {
         let extra = if self.config.rate_limit {
-            let mut limiter = lock(&self.limiter);
-            let bucket = limiter.bucket(source, now, &self.config);
-            if bucket.tokens >= 1.0 {
-                0
-            } else {
-                self.required_extra(bucket)
+            // Look, never insert: a source that only fetches challenges gets no bucket.
+            let limiter = lock(&self.limiter);
+            match limiter.peek(source, now, &self.config) {
+                Some(bucket) if bucket.tokens < 1.0 => self.required_extra(&bucket),
+                _ => 0,
             }
         } else {
             0
@@ -294,6 +303,11 @@ impl Guard {
         let mut limiter = lock(&self.limiter);
         limiter.rotate(now);
         let rate = refill_per_ms(&self.config);
+        let script = proof.is_some_and(|p| p.pow);
+        if !script {
+            let bucket = limiter.bucket(source, now, &self.config);
+            return self.admit_without_script(bucket, rate);
+        }
         let required = {
             let bucket = limiter.bucket(source, now, &self.config);
             if bucket.tokens >= 1.0 {
@@ -321,10 +335,54 @@ impl Guard {
         })
     }
 
+    /// The no-script path: the allowance, then signatures that cost 1, 2, 4, … tokens (at most
+    /// half the allowance), so each wait is twice the one before, until the source has been
+    /// quiet long enough for its whole allowance to come back.
+    fn admit_without_script(&self, bucket: &mut Bucket, rate: f64) -> Result<(), Limited> {
+        let burst = f64::from(self.config.per_source_burst);
+        if bucket.slow_steps > 0 && bucket.tokens >= burst {
+            bucket.slow_steps = 0;
+        }
+        if bucket.slow_steps == 0 && bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            return Ok(());
+        }
+        // The allowance ran out: from now on, pay with time.
+        bucket.slow_steps = bucket.slow_steps.max(1);
+        let cost = self.slow_cost(bucket.slow_steps);
+        if bucket.tokens >= cost {
+            bucket.tokens -= cost;
+            bucket.slow_steps = bucket.slow_steps.saturating_add(1);
+            return Ok(());
+        }
+        let wait_ms = if rate > 0.0 {
+            (cost - bucket.tokens) / rate
+        } else {
+            3_600_000.0
+        };
+        Err(Limited {
+            retry_after_secs: (wait_ms / 1000.0).ceil().max(1.0) as u64,
+        })
+    }
+
+    /// Tokens a no-script signature costs at a slow-down step (1, 2, 4, …).
+    fn slow_cost(&self, step: u8) -> f64 {
+        let doubling = 2f64.powi(i32::from(
+            step.saturating_sub(1).min(self.config.pow_max_extra),
+        ));
+        let cap = (f64::from(self.config.per_source_burst) / 2.0).max(1.0);
+        doubling.min(cap)
+    }
+
     fn required_extra(&self, bucket: &Bucket) -> u8 {
         let burst = f64::from(self.config.per_source_burst.max(1));
         let extra = 2.0 + (bucket.overflow / burst).floor();
         (extra.min(f64::from(self.config.pow_max_extra))) as u8
+    }
+
+    /// How many sources have a bucket in memory now (for tests and monitoring).
+    pub fn tracked_sources(&self) -> usize {
+        lock(&self.limiter).buckets.len()
     }
 
     /// Drops spent proofs that have expired anyway. Called now and then.
@@ -363,18 +421,43 @@ impl Limiter {
         if self.buckets.len() >= MAX_BUCKETS && !self.buckets.contains_key(&source) {
             self.buckets.clear();
         }
-        let burst = f64::from(config.per_source_burst);
-        let rate = refill_per_ms(config);
-        let bucket = self.buckets.entry(source).or_insert(Bucket {
-            tokens: burst,
+        let bucket = self
+            .buckets
+            .entry(source)
+            .or_insert_with(|| Bucket::full(config, now));
+        bucket.refill(now, config);
+        bucket
+    }
+
+    /// A source's bucket as it would be at `now`, without creating or changing anything.
+    fn peek(&self, source: SourceKey, now: u64, config: &AbuseConfig) -> Option<Bucket> {
+        let mut bucket = *self.buckets.get(&source)?;
+        // A new day's salt makes new keys; yesterday's buckets are dropped at the next write.
+        if now / 86_400_000 != self.day {
+            return None;
+        }
+        bucket.refill(now, config);
+        Some(bucket)
+    }
+}
+
+impl Bucket {
+    fn full(config: &AbuseConfig, now: u64) -> Bucket {
+        Bucket {
+            tokens: f64::from(config.per_source_burst),
             overflow: 0.0,
             last_ms: now,
-        });
-        let elapsed = now.saturating_sub(bucket.last_ms) as f64;
-        bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
-        bucket.overflow = (bucket.overflow - elapsed * rate).max(0.0);
-        bucket.last_ms = now;
-        bucket
+            slow_steps: 0,
+        }
+    }
+
+    fn refill(&mut self, now: u64, config: &AbuseConfig) {
+        let burst = f64::from(config.per_source_burst);
+        let rate = refill_per_ms(config);
+        let elapsed = now.saturating_sub(self.last_ms) as f64;
+        self.tokens = (self.tokens + elapsed * rate).min(burst);
+        self.overflow = (self.overflow - elapsed * rate).max(0.0);
+        self.last_ms = self.last_ms.max(now);
     }
 }
 
@@ -542,6 +625,89 @@ mod tests {
         // Other sources are not affected.
         let other = g.source(Some("198.51.100.7".parse().unwrap()), 0);
         assert!(g.admit(other, None, 3_000).is_ok());
+    }
+
+    fn buckets(g: &Guard) -> usize {
+        lock(&g.limiter).buckets.len()
+    }
+
+    #[test]
+    fn fetching_challenges_makes_no_bucket() {
+        let g = guard();
+        for i in 0..1000u32 {
+            let ip = std::net::Ipv4Addr::from(0xC000_0200 + i);
+            let src = g.source(Some(IpAddr::V4(ip)), 1_000);
+            g.challenge(src, 1_000).unwrap();
+        }
+        assert_eq!(buckets(&g), 0, "GETs must not grow memory");
+        // A source that signed has one; its challenges read it without adding others.
+        let src = g.source(Some("192.0.2.1".parse().unwrap()), 1_000);
+        g.admit(src, None, 1_000).unwrap();
+        g.challenge(src, 1_000).unwrap();
+        assert_eq!(buckets(&g), 1);
+    }
+
+    #[test]
+    fn ipv6_sources_are_grouped_by_56() {
+        let g = guard();
+        let key = |ip: &str| g.source(Some(ip.parse().unwrap()), 0);
+        let home = key("2001:db8:aa00::1");
+        assert_eq!(
+            home,
+            key("2001:db8:aa00:ff:1234::9"),
+            "another /64 of the same /56"
+        );
+        assert_ne!(home, key("2001:db8:aa01::1"), "the next /56");
+        // An IPv4-mapped address counts as the IPv4 address.
+        assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
+    }
+
+    /// Without script, a source past its allowance is never shut out, but each further
+    /// signature waits twice as long as the one before (up to half the window), until the
+    /// source is quiet long enough for the whole allowance to come back.
+    #[test]
+    fn without_script_the_wait_doubles() {
+        // 16 signatures per 160 s: one token every 10 s.
+        let g = Guard::new(AbuseConfig {
+            pow_difficulty: 8,
+            per_source_burst: 16,
+            per_source_window: Duration::from_secs(160),
+            ..AbuseConfig::default()
+        })
+        .unwrap();
+        let src = g.source(Some("192.0.2.9".parse().unwrap()), 0);
+        for _ in 0..16 {
+            assert!(g.admit(src, None, 0).is_ok());
+        }
+        let mut now = 0;
+        let mut waits = Vec::new();
+        for _ in 0..6 {
+            let told = g.admit(src, None, now).unwrap_err().retry_after_secs;
+            waits.push(told);
+            assert!(
+                g.admit(src, None, now + told * 1000 - 1000).is_err(),
+                "too early"
+            );
+            now += told * 1000;
+            assert!(g.admit(src, None, now).is_ok(), "at the told time: let in");
+        }
+        assert_eq!(
+            waits,
+            [10, 20, 40, 80, 80, 80],
+            "doubling, at most half the window"
+        );
+        // Quiet for a whole window: the allowance is back.
+        now += 160_000;
+        for _ in 0..16 {
+            assert!(g.admit(src, None, now).is_ok());
+        }
+        assert_eq!(g.admit(src, None, now).unwrap_err().retry_after_secs, 10);
+        // The script path is not slowed by this: a hard enough proof still gets through.
+        let c = g.challenge(src, now).unwrap();
+        assert!(c.difficulty > 8);
+        let n = solve(&c.token, c.difficulty).to_string();
+        let proof = g.check_pow(Some(&c.token), Some(&n), now + 3_000).unwrap();
+        assert!(g.admit(src, Some(&proof), now + 3_000).is_ok());
     }
 
     #[test]

@@ -218,7 +218,7 @@ pub async fn send(state: &Arc<AppState>, mut request: Request<Body>) -> Reply {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("192.0.2.1")
         .to_string();
-    let addr: SocketAddr = format!("{ip}:40000").parse().unwrap();
+    let addr = SocketAddr::new(ip.parse().unwrap(), 40000);
     request.extensions_mut().insert(ConnectInfo(addr));
     let response = missive_server::router(state.clone())
         .oneshot(request)

@@ -541,6 +541,54 @@ async fn a_busy_network_is_slowed_down_not_shut_out() {
     assert_eq!(server.stored().await.len(), 4);
 }
 
+/// Fetching challenges costs no memory per source: only signatures make buckets. IPv6
+/// sources are one network per /56, so one customer's many /64s share one allowance.
+#[tokio::test]
+async fn challenges_make_no_buckets_and_ipv6_counts_by_56() {
+    let server = start_with(|c| {
+        c.abuse.per_source_burst = 2;
+        c.abuse.per_source_window = Duration::from_secs(3600);
+    })
+    .await;
+    for i in 0..200u32 {
+        for ip in [
+            format!("10.{}.{}.1", i / 256, i % 256),
+            format!("2001:db8:{i:x}::1"),
+        ] {
+            let reply = server
+                .get_with("/_missive/challenge", &[("x-test-ip", &ip)])
+                .await;
+            assert_eq!(reply.status, StatusCode::OK);
+        }
+    }
+    assert_eq!(server.state.guard.tracked_sources(), 0);
+
+    for (name, ip) in [("One", "2001:db8:aa00:1::1"), ("Two", "2001:db8:aa00:2::2")] {
+        let reply = server.sign_no_script("en", &fields(name), ip).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    }
+    assert_eq!(
+        server.state.guard.tracked_sources(),
+        1,
+        "one /56, one bucket"
+    );
+    let third = server
+        .sign_no_script("en", &fields("Three"), "2001:db8:aa00:ff::7")
+        .await;
+    assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
+    // One token comes back every 1800 s; the translated page says how long to wait.
+    assert_eq!(third.header("retry-after"), Some("1800"));
+    assert!(
+        third.text().contains("about 30 minutes"),
+        "{}",
+        third.text()
+    );
+    let next_56 = server
+        .sign_no_script("en", &fields("Four"), "2001:db8:aa01::1")
+        .await;
+    assert_eq!(next_56.status, StatusCode::OK);
+}
+
 /// The duplicate key is keyed with the secret file made beside the database on first start;
 /// a restart reads the same file, so an address that signed before is still recognized.
 #[tokio::test]
