@@ -549,6 +549,57 @@ mod tests {
         assert_eq!(hash.0[..4], [0xba, 0x78, 0x16, 0xbf]);
     }
 
+    /// The signature writer must find a connection however many reads are waiting: hold every
+    /// reader connection, and a write still commits.
+    #[tokio::test]
+    async fn postgres_writes_do_not_wait_for_readers() {
+        let Some(admin) = testing::postgres_url_or_skip("postgres_writes_do_not_wait_for_readers")
+        else {
+            return;
+        };
+        let scratch = testing::ScratchDatabase::create(&admin)
+            .await
+            .expect("scratch");
+        Store::connect(scratch.url())
+            .await
+            .expect("connect")
+            .migrate()
+            .await
+            .expect("migrate");
+        let store = Store::open_with(scratch.url(), &StoreOptions::default().max_connections(2))
+            .await
+            .expect("open");
+        let Pools::Postgres { reader, .. } = &store.pools else {
+            panic!("a PostgreSQL store");
+        };
+        let held = [
+            reader.acquire().await.expect("reader 1"),
+            reader.acquire().await.expect("reader 2"),
+        ];
+        let signer = NewSigner {
+            letter: "letter".into(),
+            lang: "en".into(),
+            name: Some("Ann".into()),
+            affiliation: None,
+            country: None,
+            email_key: None,
+            confirmation: None,
+            edit_token: TokenHash::of_secret(b"ann"),
+            created_at: jiff::Timestamp::now(),
+        };
+        let written = tokio::time::timeout(
+            Duration::from_secs(5),
+            store.insert_batch(std::slice::from_ref(&signer)),
+        )
+        .await
+        .expect("the write did not wait for the readers")
+        .expect("stored");
+        assert!(matches!(written[0], InsertOutcome::Stored { .. }));
+        drop(held);
+        assert_eq!(store.count("letter").await.expect("count"), 1);
+        store.close().await;
+    }
+
     #[test]
     fn in_memory_urls_are_recognized() {
         assert!(is_in_memory("sqlite::memory:"));

@@ -412,6 +412,43 @@ fn postgres_needs_migrate_before_export() {
     let after = run(&["signers", "export", "--letter", LETTER, "--database", url]);
     assert_eq!(after.code, 0, "{}", after.stderr);
     assert_eq!(after.stdout.lines().count(), 1, "header only");
+
+    // PostgreSQL has no secret file: deleting by email needs the server's configured secret.
+    let delete = |secret: Option<&str>| {
+        let mut cmd = crate::common::missive();
+        cmd.env_remove("MISSIVE_EMAIL_SECRET").args([
+            "signers",
+            "delete",
+            "--letter",
+            LETTER,
+            "--email",
+            "ann@example.org",
+            "--database",
+            url,
+        ]);
+        if let Some(secret) = secret {
+            cmd.env("MISSIVE_EMAIL_SECRET", secret);
+        }
+        crate::common::ran(cmd.output().expect("run missive"))
+    };
+    let without = delete(None);
+    assert_eq!(without.code, 2);
+    assert!(
+        without.stderr.contains("MISSIVE_EMAIL_SECRET")
+            && without.stderr.contains("openssl rand -hex 32"),
+        "{}",
+        without.stderr
+    );
+    let with = delete(Some("postgres-test-secret-0123456789abcdef0123"));
+    assert_eq!(
+        with.code, 2,
+        "nobody to delete, but the secret was accepted"
+    );
+    assert!(
+        with.stderr.contains("nothing was deleted"),
+        "{}",
+        with.stderr
+    );
 }
 
 /// `delete --email` keys the address like the server: MISSIVE_EMAIL_SECRET first, then
