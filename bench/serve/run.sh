@@ -77,7 +77,9 @@ free_port() {
 start_server() {
     local name=$1 db=$2
     shift 2
-    $missive serve --bundle "$work/demo/bundle" --database "$db" --addr 127.0.0.1:0 "$@" \
+    # A throwaway email secret: PostgreSQL needs one configured (SQLite would make its own file).
+    MISSIVE_EMAIL_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+        $missive serve --bundle "$work/demo/bundle" --database "$db" --addr 127.0.0.1:0 "$@" \
         >"$work/$name.out" 2>"$work/$name.err" &
     server_pid=$!
     pids+=("$server_pid")
