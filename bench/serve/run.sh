@@ -34,7 +34,8 @@ shown=$(printf '%s' "bench/serve/run.sh --seconds $seconds --rounds $rounds${pos
 
 for tool in wrk nginx curl python3 awk; do
     command -v "$tool" >/dev/null || {
-        echo "bench/serve: $tool is missing; install the packages in .ci/packages.txt" >&2
+        echo "bench/serve: $tool is missing; install the packages in bench/packages.txt:" >&2
+        echo "  apt-get install \$(sed 's/#.*//' bench/packages.txt)" >&2
         exit 2
     }
 done
