@@ -37,14 +37,8 @@ trap 'rm -f "$block"' EXIT
     echo
 } >"$block"
 
-if [ ! -f "$doc" ]; then
-    printf '# Benchmarks\n\n' >"$doc"
-fi
-if ! grep -qxF "$section" "$doc"; then
-    cat >>"$doc" <<'INTRO'
-
-## Storage baseline
-
+. bench/lib/doc.sh
+intro=$(cat <<'INTRO'
 What the databases alone can take on this machine, so the cost of the HTTP and validation layers
 shows next to the server's intake figures. Every row is written durably: SQLite in WAL mode with
 `synchronous=FULL`, PostgreSQL with `synchronous_commit=on`, on the schema of
@@ -58,18 +52,8 @@ transaction). Anchors from the issue, on this machine: bare
 SQLite ~5,600 rows/s with one fsync per row and ~46,000 rows/s in batches of 100; bare
 PostgreSQL ~14,500 rows/s single-row from 16 clients. Produced by `bench/intake-baseline/run.sh`;
 newest run last.
-
 INTRO
-fi
-
-# Insert the block at the end of the section: before the next "## " heading, or at the end.
-awk -v section="$section" -v block="$block" '
-    function emit() { while ((getline line < block) > 0) print line; close(block); done = 1 }
-    $0 == section { inside = 1; print; next }
-    inside && /^## / && !done { emit(); inside = 0 }
-    { print }
-    END { if (!done) emit() }
-' "$doc" >"$doc.tmp"
-mv "$doc.tmp" "$doc"
+)
+add_to_section "$doc" "$section" "$intro" "$block"
 echo "Added to $doc ($section):"
 cat "$block"

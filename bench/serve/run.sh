@@ -371,23 +371,13 @@ printf '%s\n\n%s\n\n%s\n\n%s\n' "$pages_block" "$intake_block" "$counter_block" 
 [ "$write_doc" = 1 ] || exit 0
 
 doc=docs/BENCHMARKS.md
-[ -f "$doc" ] || printf '# Benchmarks\n\n' >"$doc"
-# add_block SECTION INTRO BLOCK: the block goes at the end of its section (created if missing).
+. bench/lib/doc.sh
+# add_block SECTION INTRO BLOCK: the block (text) goes at the end of its section.
 add_block() {
-    local section=$1 intro=$2 block_file
+    local block_file
     block_file=$(mktemp -p "$work")
     printf '%s\n\n' "$3" >"$block_file"
-    if ! grep -qxF "$section" "$doc"; then
-        printf '\n%s\n\n%s\n\n' "$section" "$intro" >>"$doc"
-    fi
-    awk -v section="$section" -v block="$block_file" '
-        function emit() { while ((getline line < block) > 0) print line; close(block); done = 1 }
-        $0 == section { inside = 1; print; next }
-        inside && /^## / && !done { emit(); inside = 0 }
-        { print }
-        END { if (!done) emit() }
-    ' "$doc" >"$doc.tmp"
-    mv "$doc.tmp" "$doc"
+    add_to_section "$doc" "$1" "$2" "$block_file"
 }
 add_block "## Page serving" "A letter page served by \`missive serve\` from memory, against nginx serving the same pre-compressed file with \`gzip_static\` in the same run. Goal: Missive ≥ nginx. Produced by \`bench/serve/run.sh\`; newest run last." "$pages_block"
 add_block "## Signature intake" "Durable co-signatures per second through the whole server (HTTP, parsing, validation, the group-commit writer), next to the bare database measured in the same run. Goals on 2 cores with the load generator on the same machine: ≥ 10,000/s on SQLite, ≥ 5,000/s on PostgreSQL. Produced by \`bench/serve/run.sh\`; newest run last." "$intake_block"
